@@ -1,0 +1,288 @@
+//! A running container, owned by the test that started it.
+//!
+//! Dropping the handle removes the container (forced, with its anonymous
+//! volumes) in the background, also when the test panics; [`Container::remove`]
+//! removes it before going on. An error while starting removes whatever was
+//! created, so a failed start leaks nothing either.
+//!
+//! ```no_run
+//! use dockhand::{ContainerRequest, Wait};
+//!
+//! #[tokio::test]
+//! async fn redis_answers() -> dockhand::Result<()> {
+//!     let redis = ContainerRequest::new("redis:7")
+//!         .expose(6379)
+//!         .wait_for(Wait::log("Ready to accept connections"))
+//!         .start()
+//!         .await?;
+//!     let port = redis.host_port(6379)?;
+//!     // … connect to (redis.host(), port) …
+//!     Ok(())
+//! } // removed here
+//! ```
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::models::{ContainerCreateBody, HostConfig, PortBinding};
+use bollard::query_parameters::CreateContainerOptionsBuilder;
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::image_ref::ImageRef;
+use crate::images;
+use crate::janitor::{self, Resource};
+use crate::logs;
+use crate::port::Port;
+use crate::request::ContainerRequest;
+use crate::runtime;
+use crate::session;
+use crate::substitution;
+use crate::wait::{NotReady, Wait};
+
+/// A started container; removed when dropped.
+#[derive(Debug)]
+pub struct Container {
+    engine: Engine,
+    id: String,
+    name: String,
+    image: String,
+    ports: HashMap<Port, u16>,
+    removed: bool,
+}
+
+impl Container {
+    pub(crate) async fn start(engine: Engine, request: ContainerRequest) -> Result<Container> {
+        let asked = ImageRef::parse(&request.image)?;
+        let image = substitution::resolve(&asked)?;
+        let described = if image == asked {
+            asked.to_string()
+        } else {
+            format!("{asked} as {image}")
+        };
+        images::ensure(&engine, &image, &described).await?;
+
+        let short_name = image.repository().rsplit('/').next().unwrap_or("container");
+        let name = format!("dockhand-{short_name}-{}", session::random_suffix(8));
+        let options = CreateContainerOptionsBuilder::default().name(&name).build();
+        let body = create_body(&request, &image, engine.publish_ip());
+        let created = engine
+            .docker()
+            .create_container(Some(options), body)
+            .await
+            .map_err(Error::engine(format!("create a container of {described}")))?;
+
+        // From here on an error drops `container`, which removes it.
+        let mut container = Container {
+            engine,
+            id: created.id,
+            name,
+            image: described,
+            ports: HashMap::new(),
+            removed: false,
+        };
+        container
+            .engine
+            .docker()
+            .start_container(&container.id, None)
+            .await
+            .map_err(Error::engine(format!(
+                "start container {} ({})",
+                container.name, container.image
+            )))?;
+        container.ports = container.published_ports(&request.ports).await?;
+        container
+            .until_ready(&request.wait, request.startup_timeout)
+            .await?;
+        Ok(container)
+    }
+
+    /// The engine's id for the container.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The container's name, random and unique: `dockhand-IMAGE-SUFFIX`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The image it runs, as asked for (and its substitute, if any).
+    pub fn image(&self) -> &str {
+        &self.image
+    }
+
+    /// The host on which its published ports are reached.
+    pub fn host(&self) -> &str {
+        self.engine.host()
+    }
+
+    /// The host port on which container port `port` is published.
+    pub fn host_port(&self, port: impl Into<Port>) -> Result<u16> {
+        let port = port.into();
+        self.ports.get(&port).copied().ok_or_else(|| {
+            let mut exposed: Vec<String> = self.ports.keys().map(Port::to_string).collect();
+            exposed.sort();
+            Error::PortNotExposed {
+                image: self.image.clone(),
+                container: self.name.clone(),
+                port: port.to_string(),
+                exposed: if exposed.is_empty() {
+                    "none".to_string()
+                } else {
+                    exposed.join(", ")
+                },
+            }
+        })
+    }
+
+    /// Removes the container now and waits until the engine has done so.
+    pub async fn remove(mut self) -> Result<()> {
+        self.removed = true;
+        let (engine, resource) = (self.engine.clone(), Resource::Container(self.id.clone()));
+        runtime::run(async move { janitor::remove(&engine, &resource).await }).await
+    }
+
+    /// [`remove`](Self::remove) for code without an async runtime.
+    pub fn remove_blocking(mut self) -> Result<()> {
+        self.removed = true;
+        let (engine, resource) = (self.engine.clone(), Resource::Container(self.id.clone()));
+        runtime::block_on(async move { janitor::remove(&engine, &resource).await })
+    }
+
+    /// The host ports the engine chose for the requested container ports.
+    async fn published_ports(&self, wanted: &[Port]) -> Result<HashMap<Port, u16>> {
+        if wanted.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let inspect = self
+            .engine
+            .docker()
+            .inspect_container(&self.id, None)
+            .await
+            .map_err(Error::engine(format!(
+                "inspect container {} ({})",
+                self.name, self.image
+            )))?;
+        let bindings = inspect
+            .network_settings
+            .and_then(|settings| settings.ports)
+            .unwrap_or_default();
+        let mut ports = HashMap::new();
+        for port in wanted {
+            let host_port = bindings
+                .get(&port.to_string())
+                .and_then(Option::as_ref)
+                .into_iter()
+                .flatten()
+                .find_map(|binding| binding.host_port.as_deref()?.parse::<u16>().ok());
+            if let Some(host_port) = host_port {
+                ports.insert(*port, host_port);
+            }
+        }
+        Ok(ports)
+    }
+
+    /// Waits for `wait` within the request's startup timeout.
+    async fn until_ready(&self, wait: &Wait, timeout: Duration) -> Result<()> {
+        let outcome = tokio::time::timeout(timeout, wait.until_ready(&self.engine, &self.id)).await;
+        if let Ok(Ok(())) = outcome {
+            return Ok(());
+        }
+        let state = self.state().await;
+        let logs = logs::tail(&self.engine, &self.id, logs::ERROR_TAIL_LINES).await;
+        let (image, container, waiting_for) =
+            (self.image.clone(), self.name.clone(), wait.to_string());
+        Err(match outcome {
+            Ok(Err(NotReady::Stopped)) => Error::ContainerExited {
+                image,
+                container,
+                exit_code: state.exit_code,
+                waiting_for,
+                logs,
+            },
+            _ => Error::WaitTimeout {
+                image,
+                container,
+                timeout,
+                waiting_for,
+                state: state.to_string(),
+                logs,
+            },
+        })
+    }
+
+    async fn state(&self) -> State {
+        let inspect = self.engine.docker().inspect_container(&self.id, None).await;
+        let state = inspect.ok().and_then(|inspect| inspect.state);
+        State {
+            status: state
+                .as_ref()
+                .and_then(|state| state.status)
+                .map_or("unknown".to_string(), |status| status.to_string()),
+            exit_code: state.and_then(|state| state.exit_code).unwrap_or(-1),
+        }
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        if !self.removed {
+            janitor::remove_later(self.engine.clone(), Resource::Container(self.id.clone()));
+        }
+    }
+}
+
+/// A container's state as an error reports it.
+struct State {
+    status: String,
+    exit_code: i64,
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.status.as_str() {
+            "running" | "created" | "paused" | "restarting" => f.write_str(&self.status),
+            _ => write!(f, "{} (exit code {})", self.status, self.exit_code),
+        }
+    }
+}
+
+fn create_body(
+    request: &ContainerRequest,
+    image: &ImageRef,
+    publish_ip: &str,
+) -> ContainerCreateBody {
+    let mut labels = request.labels.clone();
+    labels.extend(session::labels());
+    let port_bindings = request
+        .ports
+        .iter()
+        .map(|port| {
+            let binding = PortBinding {
+                host_ip: Some(publish_ip.to_string()),
+                host_port: None,
+            };
+            (port.to_string(), Some(vec![binding]))
+        })
+        .collect();
+    ContainerCreateBody {
+        image: Some(image.to_string()),
+        env: Some(
+            request
+                .env
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect(),
+        ),
+        cmd: request.cmd.clone(),
+        entrypoint: request.entrypoint.clone(),
+        labels: Some(labels),
+        exposed_ports: Some(request.ports.iter().map(Port::to_string).collect()),
+        host_config: Some(HostConfig {
+            port_bindings: Some(port_bindings),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,69 @@
+//! # dockhand
+//!
+//! Real containers for Rust tests: declare the image, ports, environment and
+//! wait strategy; dockhand starts the container on a Docker engine, hands back
+//! host and port, and removes it when the handle drops, also when the test
+//! panics.
+//!
+//! ```no_run
+//! use dockhand::{ContainerRequest, Wait};
+//!
+//! #[tokio::test]
+//! async fn talks_to_redis() -> dockhand::Result<()> {
+//!     let redis = ContainerRequest::new("redis:7")
+//!         .expose(6379)
+//!         .wait_for(Wait::log("Ready to accept connections"))
+//!         .start()
+//!         .await?;
+//!     let address = format!("{}:{}", redis.host(), redis.host_port(6379)?);
+//!     // … connect a client to `address` …
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The same works from a plain `#[test]` with
+//! [`ContainerRequest::start_blocking`], and from any async runtime: every
+//! engine call runs on dockhand's own background runtime.
+//!
+//! ## Where things are
+//! - [`ContainerRequest`] declares a container; [`Container`] is the running one.
+//! - [`Wait`] says when a container is ready.
+//! - [`Engine`] is the connection (`DOCKER_HOST`, else the local socket).
+//! - [`ImageRef`] parses image references; image substitution
+//!   (`DOCKHAND_SUBSTITUTIONS`, see [`substitution`]) runs official
+//!   references on other images.
+//! - [`Error`] is the one error type; every variant names what is at fault.
+//!
+//! ## Teardown
+//! Every resource carries the labels `dockhand.managed=true` and
+//! `dockhand.session=<id>` (see [`session`]). Dropped handles are removed in
+//! the background and the process waits for those removals at exit.
+
+#![allow(
+    clippy::result_large_err,
+    reason = "errors are cold and carry logs and context by design"
+)]
+
+mod container;
+mod engine;
+mod error;
+mod image_build;
+mod image_ref;
+mod images;
+mod janitor;
+mod logs;
+mod port;
+mod request;
+mod runtime;
+pub mod session;
+pub mod substitution;
+mod wait;
+
+pub use container::Container;
+pub use engine::Engine;
+pub use error::{Error, Result};
+pub use image_build::ImageBuild;
+pub use image_ref::ImageRef;
+pub use port::Port;
+pub use request::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT};
+pub use wait::{LogStream, LogWait, Wait};

@@ -1,0 +1,68 @@
+//! What the integration tests share: an independent view of the engine
+//! through the `docker` command line, so that a test of removal does not
+//! trust dockhand's own word for it.
+
+#![allow(dead_code, reason = "each test binary uses its own part of this")]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The tiny image the generic tests run (sh, sleep, httpd, nc).
+pub const BUSYBOX: &str = "busybox:1.36";
+
+/// Whether the engine has a container of this name or id.
+pub fn container_exists(name: &str) -> bool {
+    let output = Command::new("docker")
+        .args(["container", "inspect", "--format", "{{.Id}}", name])
+        .output()
+        .expect("the docker command line runs");
+    output.status.success()
+}
+
+/// Waits up to `limit` for the container to be gone; true if it is.
+pub fn gone_within(name: &str, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if !container_exists(name) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    !container_exists(name)
+}
+
+/// The labels of a container, as `key=value` lines.
+pub fn container_labels(name: &str) -> String {
+    let output = Command::new("docker")
+        .args([
+            "container",
+            "inspect",
+            "--format",
+            "{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}\n{{end}}",
+            name,
+        ])
+        .output()
+        .expect("the docker command line runs");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Sends `request` over TCP and reads the answer until the peer closes or
+/// `until` appears.
+pub fn exchange(host: &str, port: u16, request: &[u8], until: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream =
+        std::net::TcpStream::connect((host, port)).expect("the published port accepts");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains(until) {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8_lossy(&answer).into_owned()
+}

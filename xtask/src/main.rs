@@ -1,0 +1,325 @@
+//! The project's own tool: `cargo xtask images | test | demo`.
+//!
+//! There may be no registry to pull from (this project's CI has none), so
+//! `images` makes every image the tests and examples run:
+//! - where the official images can be pulled, it pulls them and substitutes
+//!   nothing;
+//! - elsewhere it builds stand-ins from Debian's packages (a `debootstrap`
+//!   base, then `images/NAME/Dockerfile` on top) and writes the image
+//!   substitution file `.dockhand/substitutions.json`, which maps each
+//!   official reference to its stand-in (see `DOCKHAND_SUBSTITUTIONS`).
+//!
+//! Every image carries a digest of what it was made from; a second run finds
+//! them current and finishes in seconds. `test` and `demo` run `images`
+//! first, then `cargo test --workspace` or the demo example.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use dockhand::{Engine, ImageBuild};
+
+/// The label that records what an image was made from.
+const DIGEST_LABEL: &str = "dockhand.standin.digest";
+/// The label that says which official image a stand-in stands in for.
+const STANDS_IN_FOR_LABEL: &str = "dockhand.stands-in-for";
+const BASE: &str = "dockhand-standin/debian:bookworm";
+
+/// A stand-in: its folder under `images/`, its tag, the official image.
+struct StandIn {
+    dir: &'static str,
+    tag: &'static str,
+    official: &'static str,
+}
+
+const STANDINS: &[StandIn] = &[
+    StandIn {
+        dir: "busybox",
+        tag: "dockhand-standin/busybox:1.35",
+        official: "busybox:1.36",
+    },
+    StandIn {
+        dir: "postgres",
+        tag: "dockhand-standin/postgres:15",
+        official: "postgres:15",
+    },
+    StandIn {
+        dir: "redis",
+        tag: "dockhand-standin/redis:7",
+        official: "redis:7",
+    },
+    StandIn {
+        dir: "nginx",
+        tag: "dockhand-standin/nginx:1.22",
+        official: "nginx:1.22",
+    },
+];
+
+type Failure = Box<dyn std::error::Error>;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("images") => images().await,
+        Some("test") => {
+            run_after_images(cargo(
+                &["test", "--workspace", "--all-features"],
+                &args[1..],
+            ))
+            .await
+        }
+        Some("demo") => {
+            run_after_images(cargo(&["run", "--quiet", "--example", "demo"], &args[1..])).await
+        }
+        _ => Err("usage: cargo xtask images | test [ARGS…] | demo".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn cargo(base: &[&str], extra: &[String]) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.args(base).args(extra).current_dir(workspace());
+    command
+}
+
+async fn run_after_images(mut command: Command) -> Result<(), Failure> {
+    images().await?;
+    command.env(
+        dockhand::substitution::SUBSTITUTIONS_ENV,
+        substitutions_file(),
+    );
+    check(&mut command)
+}
+
+/// Makes sure every image is there and writes the substitution file.
+async fn images() -> Result<(), Failure> {
+    let engine = Engine::from_env().await?;
+    let mut substitutions = serde_json::Map::new();
+    if pull_officials(&engine).await {
+        println!("xtask: official images pulled; no substitutions");
+    } else {
+        let base_digest = ensure_base(&engine).await?;
+        for standin in STANDINS {
+            ensure_standin(&engine, standin, &base_digest).await?;
+            substitutions.insert(standin.official.into(), standin.tag.into());
+        }
+    }
+    let file = substitutions_file();
+    std::fs::create_dir_all(file.parent().expect("the file is in a folder"))?;
+    let json = serde_json::json!({ "images": substitutions });
+    std::fs::write(&file, serde_json::to_string_pretty(&json)? + "\n")?;
+    Ok(())
+}
+
+/// Pulls the official images unless told to use stand-ins; false if any
+/// cannot be had.
+async fn pull_officials(engine: &Engine) -> bool {
+    if std::env::var("DOCKHAND_STANDINS").is_ok_and(|v| v == "1") {
+        return false;
+    }
+    for standin in STANDINS {
+        let present = matches!(engine.image_labels(standin.official).await, Ok(Some(_)));
+        if !present && engine.pull(standin.official).await.is_err() {
+            println!(
+                "xtask: {} cannot be pulled; using stand-ins",
+                standin.official
+            );
+            return false;
+        }
+    }
+    true
+}
+
+/// Makes the Debian base unless it is current; returns its digest.
+async fn ensure_base(engine: &Engine) -> Result<String, Failure> {
+    let packages = std::fs::read_to_string(workspace().join("images/base/packages"))?;
+    let packages: Vec<&str> = packages
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let digest = digest_of(&packages);
+    if is_current(engine, BASE, &digest).await? {
+        return Ok(digest);
+    }
+    let started = Instant::now();
+    ensure_debootstrap()?;
+    let root = std::env::temp_dir().join(format!("dockhand-rootfs-{}", std::process::id()));
+    let made = debootstrap_and_import(&root, &packages, &digest);
+    let _ = std::fs::remove_dir_all(&root);
+    made?;
+    println!("xtask: made {BASE} in {:.0?}", started.elapsed());
+    Ok(digest)
+}
+
+fn debootstrap_and_import(root: &Path, packages: &[&str], digest: &str) -> Result<(), Failure> {
+    let mirror = debian_mirror()?;
+    println!(
+        "xtask: debootstrap of bookworm with {} (about a minute)",
+        packages.join(", ")
+    );
+    check(
+        Command::new("debootstrap")
+            .args([
+                "--variant=minbase",
+                &format!("--include={}", packages.join(",")),
+            ])
+            .args(["bookworm".as_ref(), root.as_os_str(), mirror.as_ref()])
+            .stdout(Stdio::null()),
+    )?;
+    let lists = root.join("var/lib/apt/lists");
+    std::fs::remove_dir_all(&lists)?;
+    std::fs::create_dir_all(lists.join("partial"))?;
+    // Streams the root file system straight into the engine's image import.
+    let mut tar = Command::new("tar")
+        .arg("-C")
+        .arg(root)
+        .args(["-c", "."])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let import = Command::new("docker")
+        .args([
+            "import",
+            "--change",
+            &format!("LABEL {DIGEST_LABEL}={digest}"),
+            "-",
+            BASE,
+        ])
+        .stdin(tar.stdout.take().expect("piped"))
+        .stdout(Stdio::null())
+        .status()?;
+    if !tar.wait()?.success() || !import.success() {
+        return Err(format!("importing {} as {BASE} failed", root.display()).into());
+    }
+    Ok(())
+}
+
+/// Builds `images/DIR` unless its image is current.
+async fn ensure_standin(
+    engine: &Engine,
+    standin: &StandIn,
+    base_digest: &str,
+) -> Result<(), Failure> {
+    let dir = workspace().join("images").join(standin.dir);
+    let mut inputs = vec![base_digest.to_string()];
+    for file in files_in(&dir)? {
+        inputs.push(file.strip_prefix(&dir)?.display().to_string());
+        inputs.push(String::from_utf8_lossy(&std::fs::read(&file)?).into_owned());
+    }
+    let digest = digest_of(&inputs);
+    if is_current(engine, standin.tag, &digest).await? {
+        return Ok(());
+    }
+    let started = Instant::now();
+    ImageBuild::new(standin.tag)
+        .context_dir(&dir)
+        .label(DIGEST_LABEL, &digest)
+        .label(STANDS_IN_FOR_LABEL, standin.official)
+        .build_on(engine)
+        .await?;
+    println!("xtask: built {} in {:.1?}", standin.tag, started.elapsed());
+    Ok(())
+}
+
+async fn is_current(engine: &Engine, image: &str, digest: &str) -> Result<bool, Failure> {
+    let labels = engine.image_labels(image).await?;
+    Ok(labels.is_some_and(|labels| labels.get(DIGEST_LABEL).map(String::as_str) == Some(digest)))
+}
+
+fn ensure_debootstrap() -> Result<(), Failure> {
+    if Command::new("debootstrap")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        return Ok(());
+    }
+    println!("xtask: installing debootstrap");
+    check(
+        Command::new("apt-get")
+            .args(["install", "-y", "-q", "debootstrap"])
+            .stdout(Stdio::null()),
+    )
+}
+
+/// The Debian mirror this machine's apt uses, so no host is written here.
+fn debian_mirror() -> Result<String, Failure> {
+    let mut sources = Vec::new();
+    for entry in std::fs::read_dir("/etc/apt/sources.list.d")? {
+        sources.push(std::fs::read_to_string(entry?.path()).unwrap_or_default());
+    }
+    sources.push(std::fs::read_to_string("/etc/apt/sources.list").unwrap_or_default());
+    for text in &sources {
+        for stanza in text.split("\n\n") {
+            let field = |name: &str| {
+                stanza
+                    .lines()
+                    .find_map(|line| line.strip_prefix(name).map(str::trim))
+            };
+            if let (Some(uris), Some(suites)) = (field("URIs:"), field("Suites:")) {
+                if suites.split_whitespace().any(|suite| suite == "bookworm") {
+                    return Ok(uris.split_whitespace().next().unwrap_or(uris).to_string());
+                }
+            }
+            for line in stanza.lines() {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                if let ["deb", uri, "bookworm", ..] = words[..] {
+                    return Ok(uri.to_string());
+                }
+            }
+        }
+    }
+    Err("no Debian bookworm source in /etc/apt; add one to make the stand-in images".into())
+}
+
+fn files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(folder)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn digest_of<T: Hash>(inputs: &[T]) -> String {
+    let mut hasher = DefaultHasher::new();
+    inputs.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+fn check(command: &mut Command) -> Result<(), Failure> {
+    let status = command.status().map_err(|e| format!("{command:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?} failed: {status}").into())
+    }
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is in the workspace")
+        .to_path_buf()
+}
+
+fn substitutions_file() -> PathBuf {
+    workspace().join(".dockhand/substitutions.json")
+}
