@@ -97,6 +97,11 @@ impl Container {
         Ok(container)
     }
 
+    /// The engine the container runs on.
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     /// The engine's id for the container.
     pub fn id(&self) -> &str {
         &self.id

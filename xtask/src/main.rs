@@ -176,9 +176,12 @@ fn debootstrap_and_import(root: &Path, packages: &[&str], digest: &str) -> Resul
             .args(["bookworm".as_ref(), root.as_os_str(), mirror.as_ref()])
             .stdout(Stdio::null()),
     )?;
-    let lists = root.join("var/lib/apt/lists");
-    std::fs::remove_dir_all(&lists)?;
-    std::fs::create_dir_all(lists.join("partial"))?;
+    // Package lists and downloaded packages are of no use in an image.
+    for cache in ["var/lib/apt/lists", "var/cache/apt/archives"] {
+        let cache = root.join(cache);
+        std::fs::remove_dir_all(&cache)?;
+        std::fs::create_dir_all(cache.join("partial"))?;
+    }
     // Streams the root file system straight into the engine's image import.
     let mut tar = Command::new("tar")
         .arg("-C")
