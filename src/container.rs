@@ -144,14 +144,14 @@ impl Container {
     /// Removes the container now and waits until the engine has done so.
     pub async fn remove(mut self) -> Result<()> {
         self.removed = true;
-        let (engine, resource) = (self.engine.clone(), Resource::Container(self.id.clone()));
+        let (engine, resource) = (self.engine().clone(), Resource::Container(self.id.clone()));
         runtime::run(async move { janitor::remove(&engine, &resource).await }).await
     }
 
     /// [`remove`](Self::remove) for code without an async runtime.
     pub fn remove_blocking(mut self) -> Result<()> {
         self.removed = true;
-        let (engine, resource) = (self.engine.clone(), Resource::Container(self.id.clone()));
+        let (engine, resource) = (self.engine().clone(), Resource::Container(self.id.clone()));
         runtime::block_on(async move { janitor::remove(&engine, &resource).await })
     }
 
