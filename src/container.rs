@@ -1,8 +1,8 @@
 //! A running container, owned by the test that started it.
 //!
 //! Dropping the handle removes the container (forced, with its anonymous
-//! volumes) in the background, also when the test panics; [`Container::remove`]
-//! removes it before going on. An error while starting removes whatever was
+//! volumes) in the background and returns at once, also when the test
+//! panics; [`Container::remove`] removes it before going on. An error while starting removes whatever was
 //! created, so a failed start leaks nothing either.
 //!
 //! ```no_run
@@ -24,18 +24,20 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use bollard::models::{ContainerCreateBody, HostConfig, PortBinding};
+use bollard::models::{
+    ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig, PortBinding,
+};
 use bollard::query_parameters::CreateContainerOptionsBuilder;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::image_ref::ImageRef;
 use crate::images;
-use crate::janitor::{self, Resource};
+use crate::janitor::{Lease, Resource};
 use crate::logs;
 use crate::port::Port;
+use crate::reaper;
 use crate::request::ContainerRequest;
-use crate::runtime;
 use crate::session;
 use crate::substitution;
 use crate::wait::{NotReady, Wait};
@@ -43,12 +45,11 @@ use crate::wait::{NotReady, Wait};
 /// A started container; removed when dropped.
 #[derive(Debug)]
 pub struct Container {
-    engine: Engine,
+    lease: Lease,
     id: String,
     name: String,
     image: String,
     ports: HashMap<Port, u16>,
-    removed: bool,
 }
 
 impl Container {
@@ -66,6 +67,7 @@ impl Container {
         let name = format!("dockhand-{short_name}-{}", session::random_suffix(8));
         let options = CreateContainerOptionsBuilder::default().name(&name).build();
         let body = create_body(&request, &image, engine.publish_ip());
+        reaper::watch(&engine);
         let created = engine
             .docker()
             .create_container(Some(options), body)
@@ -74,15 +76,14 @@ impl Container {
 
         // From here on an error drops `container`, which removes it.
         let mut container = Container {
-            engine,
+            lease: Lease::new(engine, Resource::Container(created.id.clone())),
             id: created.id,
             name,
             image: described,
             ports: HashMap::new(),
-            removed: false,
         };
         container
-            .engine
+            .engine()
             .docker()
             .start_container(&container.id, None)
             .await
@@ -99,7 +100,7 @@ impl Container {
 
     /// The engine the container runs on.
     pub(crate) fn engine(&self) -> &Engine {
-        &self.engine
+        self.lease.engine()
     }
 
     /// The engine's id for the container.
@@ -119,7 +120,7 @@ impl Container {
 
     /// The host on which its published ports are reached.
     pub fn host(&self) -> &str {
-        self.engine.host()
+        self.engine().host()
     }
 
     /// The host port on which container port `port` is published.
@@ -142,17 +143,13 @@ impl Container {
     }
 
     /// Removes the container now and waits until the engine has done so.
-    pub async fn remove(mut self) -> Result<()> {
-        self.removed = true;
-        let (engine, resource) = (self.engine().clone(), Resource::Container(self.id.clone()));
-        runtime::run(async move { janitor::remove(&engine, &resource).await }).await
+    pub async fn remove(self) -> Result<()> {
+        self.lease.remove().await
     }
 
     /// [`remove`](Self::remove) for code without an async runtime.
-    pub fn remove_blocking(mut self) -> Result<()> {
-        self.removed = true;
-        let (engine, resource) = (self.engine().clone(), Resource::Container(self.id.clone()));
-        runtime::block_on(async move { janitor::remove(&engine, &resource).await })
+    pub fn remove_blocking(self) -> Result<()> {
+        self.lease.remove_blocking()
     }
 
     /// The host ports the engine chose for the requested container ports.
@@ -161,7 +158,7 @@ impl Container {
             return Ok(HashMap::new());
         }
         let inspect = self
-            .engine
+            .engine()
             .docker()
             .inspect_container(&self.id, None)
             .await
@@ -190,12 +187,13 @@ impl Container {
 
     /// Waits for `wait` within the request's startup timeout.
     async fn until_ready(&self, wait: &Wait, timeout: Duration) -> Result<()> {
-        let outcome = tokio::time::timeout(timeout, wait.until_ready(&self.engine, &self.id)).await;
+        let outcome =
+            tokio::time::timeout(timeout, wait.until_ready(self.engine(), &self.id)).await;
         if let Ok(Ok(())) = outcome {
             return Ok(());
         }
         let state = self.state().await;
-        let logs = logs::tail(&self.engine, &self.id, logs::ERROR_TAIL_LINES).await;
+        let logs = logs::tail(self.engine(), &self.id, logs::ERROR_TAIL_LINES).await;
         let (image, container, waiting_for) =
             (self.image.clone(), self.name.clone(), wait.to_string());
         Err(match outcome {
@@ -218,7 +216,11 @@ impl Container {
     }
 
     async fn state(&self) -> State {
-        let inspect = self.engine.docker().inspect_container(&self.id, None).await;
+        let inspect = self
+            .engine()
+            .docker()
+            .inspect_container(&self.id, None)
+            .await;
         let state = inspect.ok().and_then(|inspect| inspect.state);
         State {
             status: state
@@ -226,14 +228,6 @@ impl Container {
                 .and_then(|state| state.status)
                 .map_or("unknown".to_string(), |status| status.to_string()),
             exit_code: state.and_then(|state| state.exit_code).unwrap_or(-1),
-        }
-    }
-}
-
-impl Drop for Container {
-    fn drop(&mut self) {
-        if !self.removed {
-            janitor::remove_later(self.engine.clone(), Resource::Container(self.id.clone()));
         }
     }
 }
@@ -286,7 +280,18 @@ fn create_body(
         exposed_ports: Some(request.ports.iter().map(Port::to_string).collect()),
         host_config: Some(HostConfig {
             port_bindings: Some(port_bindings),
+            network_mode: request.network.clone(),
+            mounts: Some(request.mounts.clone()),
             ..Default::default()
+        }),
+        networking_config: request.network.as_ref().map(|network| NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(
+                network.clone(),
+                EndpointSettings {
+                    aliases: Some(request.aliases.clone()),
+                    ..Default::default()
+                },
+            )])),
         }),
         ..Default::default()
     }

@@ -104,6 +104,18 @@ pub enum Error {
         exposed: String,
     },
 
+    /// A copy into or out of a container failed: the path does not exist in
+    /// the container, or the engine or the host side refused it.
+    #[error("copying {path} in container {container} failed: {reason}")]
+    CopyFailed {
+        /// The container's name.
+        container: String,
+        /// The path in the container.
+        path: String,
+        /// Why: the engine's message, or what failed on the host.
+        reason: String,
+    },
+
     /// The image substitution file could not be read.
     #[error("image substitutions from {path}: {reason}")]
     Substitutions {

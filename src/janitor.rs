@@ -5,32 +5,97 @@
 //! hands its resource to the janitor and returns. Removals run on dockhand's
 //! background runtime; when the process exits normally (the test harness
 //! returns from `main` or calls `exit`), an exit hook waits until every
-//! pending removal is done, so nothing is left behind.
+//! pending removal is done, so nothing is left behind. What a killed process
+//! cannot remove, its [reaper](crate::reaper) does.
+//!
+//! Set `DOCKHAND_KEEP=1` to keep every resource for debugging: nothing is
+//! removed, by the janitor or the reaper, and each kept resource is named on
+//! stderr. Remove them later with
+//! `docker rm -f $(docker ps -aq --filter label=dockhand.managed=true)`.
 
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use bollard::query_parameters::RemoveContainerOptionsBuilder;
+use bollard::query_parameters::{
+    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
+};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::runtime;
+
+/// The environment variable that keeps resources for debugging.
+pub const KEEP_ENV: &str = "DOCKHAND_KEEP";
 
 /// How long the exit hook waits for pending removals.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a network or volume removal retries while containers still use it.
 const IN_USE_RETRY_FOR: Duration = Duration::from_secs(30);
 
-/// Something the engine holds that dockhand created.
+/// Something the engine holds that dockhand created, by name or id.
 #[derive(Debug, Clone)]
 pub(crate) enum Resource {
     Container(String),
+    Network(String),
+    Volume(String),
 }
 
 impl std::fmt::Display for Resource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Resource::Container(id) => write!(f, "container {id}"),
+            Resource::Network(name) => write!(f, "network {name}"),
+            Resource::Volume(name) => write!(f, "volume {name}"),
+        }
+    }
+}
+
+/// Whether `DOCKHAND_KEEP` asks to keep resources.
+pub(crate) fn keep() -> bool {
+    std::env::var(KEEP_ENV).is_ok_and(|value| !value.is_empty() && value != "0")
+}
+
+/// A resource owned by a handle: removed in the background when dropped.
+#[derive(Debug)]
+pub(crate) struct Lease {
+    engine: Engine,
+    resource: Resource,
+    released: bool,
+}
+
+impl Lease {
+    pub(crate) fn new(engine: Engine, resource: Resource) -> Lease {
+        Lease {
+            engine,
+            resource,
+            released: false,
+        }
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Removes the resource now and waits until the engine has done so.
+    pub(crate) async fn remove(mut self) -> Result<()> {
+        self.released = true;
+        let (engine, resource) = (self.engine.clone(), self.resource.clone());
+        runtime::run(async move { remove(&engine, &resource).await }).await
+    }
+
+    /// [`remove`](Self::remove) for code without an async runtime.
+    pub(crate) fn remove_blocking(mut self) -> Result<()> {
+        self.released = true;
+        let (engine, resource) = (self.engine.clone(), self.resource.clone());
+        runtime::block_on(async move { remove(&engine, &resource).await })
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if !self.released {
+            remove_later(self.engine.clone(), self.resource.clone());
         }
     }
 }
@@ -39,7 +104,11 @@ static PENDING: Mutex<usize> = Mutex::new(0);
 static ALL_DONE: Condvar = Condvar::new();
 
 /// Removes `resource` in the background; returns at once.
-pub(crate) fn remove_later(engine: Engine, resource: Resource) {
+fn remove_later(engine: Engine, resource: Resource) {
+    if keep() {
+        eprintln!("dockhand: keeping {resource} ({KEEP_ENV} is set)");
+        return;
+    }
     *PENDING.lock().unwrap_or_else(|e| e.into_inner()) += 1;
     runtime::spawn(async move {
         if let Err(error) = remove(&engine, &resource).await {
@@ -53,7 +122,8 @@ pub(crate) fn remove_later(engine: Engine, resource: Resource) {
     });
 }
 
-/// Removes `resource` now; a resource that is already gone is no error.
+/// Removes `resource` now; one that is already gone is no error. Networks
+/// and volumes still in use by containers being removed are retried.
 pub(crate) async fn remove(engine: &Engine, resource: &Resource) -> Result<()> {
     let docker = engine.docker();
     let deadline = tokio::time::Instant::now() + IN_USE_RETRY_FOR;
@@ -66,6 +136,11 @@ pub(crate) async fn remove(engine: &Engine, resource: &Resource) -> Result<()> {
                     .build();
                 docker.remove_container(id, Some(options)).await
             }
+            Resource::Network(name) => docker.remove_network(name).await,
+            Resource::Volume(name) => {
+                let options = RemoveVolumeOptionsBuilder::default().force(true).build();
+                docker.remove_volume(name, Some(options)).await
+            }
         };
         match result {
             Ok(()) => return Ok(()),
@@ -74,6 +149,9 @@ pub(crate) async fn remove(engine: &Engine, resource: &Resource) -> Result<()> {
             }) => return Ok(()),
             Err(bollard::errors::Error::DockerResponseServerError {
                 status_code: 409, ..
+            })
+            | Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 403, ..
             }) if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -99,4 +177,63 @@ pub(crate) fn flush() {
 #[ctor::dtor]
 fn flush_at_exit() {
     flush();
+}
+
+/// Removes every container, then network, then volume that carries the
+/// label `key=value`; returns how many were removed.
+pub(crate) async fn remove_labelled(engine: &Engine, key: &str, value: &str) -> Result<usize> {
+    let docker = engine.docker();
+    let filters =
+        std::collections::HashMap::from([("label".to_string(), vec![format!("{key}={value}")])]);
+    let listing = |what: &str| Error::engine(format!("list {what} labelled {key}={value}"));
+    let containers = docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+        .map_err(listing("containers"))?;
+    let networks = docker
+        .list_networks(Some(
+            ListNetworksOptionsBuilder::default()
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+        .map_err(listing("networks"))?;
+    let volumes = docker
+        .list_volumes(Some(
+            ListVolumesOptionsBuilder::default()
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+        .map_err(listing("volumes"))?;
+    let containers = containers
+        .into_iter()
+        .filter_map(|c| c.id)
+        .map(Resource::Container);
+    let others = networks
+        .into_iter()
+        .filter_map(|n| n.name)
+        .map(Resource::Network)
+        .chain(
+            volumes
+                .volumes
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| Resource::Volume(v.name)),
+        );
+    let mut removed = 0;
+    // Containers first: networks and volumes cannot go while in use.
+    for batch in [containers.collect::<Vec<_>>(), others.collect()] {
+        let removals = batch.iter().map(|resource| remove(engine, resource));
+        for result in futures_util::future::join_all(removals).await {
+            result?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }

@@ -45,25 +45,37 @@
 )]
 
 mod container;
+mod copy;
 mod engine;
 mod error;
+mod exec;
 mod image_build;
 mod image_ref;
 mod images;
-mod janitor;
+pub mod janitor;
+mod log_lines;
 mod logs;
+mod network;
 mod port;
+pub mod reaper;
 mod request;
 mod runtime;
 pub mod session;
 pub mod substitution;
+mod sweep;
+mod volume;
 mod wait;
 
 pub use container::Container;
 pub use engine::Engine;
 pub use error::{Error, Result};
+pub use exec::{ExecCommand, ExecOutput};
 pub use image_build::ImageBuild;
 pub use image_ref::ImageRef;
+pub use log_lines::LogLine;
+pub use logs::{Logs, LogsRequest};
+pub use network::{Network, NetworkRequest};
 pub use port::Port;
 pub use request::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT};
+pub use volume::{Volume, VolumeRequest};
 pub use wait::{LogStream, LogWait, Wait};

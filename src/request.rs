@@ -16,11 +16,15 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use bollard::models::{Mount, MountType};
+
 use crate::container::Container;
 use crate::engine::Engine;
 use crate::error::Result;
+use crate::network::Network;
 use crate::port::Port;
 use crate::runtime;
+use crate::volume::Volume;
 use crate::wait::Wait;
 
 /// How long a container may take to become ready, unless the request says.
@@ -36,6 +40,9 @@ pub struct ContainerRequest {
     pub(crate) entrypoint: Option<Vec<String>>,
     pub(crate) labels: HashMap<String, String>,
     pub(crate) ports: Vec<Port>,
+    pub(crate) network: Option<String>,
+    pub(crate) aliases: Vec<String>,
+    pub(crate) mounts: Vec<Mount>,
     pub(crate) wait: Wait,
     pub(crate) startup_timeout: Duration,
 }
@@ -51,6 +58,9 @@ impl ContainerRequest {
             entrypoint: None,
             labels: HashMap::new(),
             ports: Vec::new(),
+            network: None,
+            aliases: Vec::new(),
+            mounts: Vec::new(),
             wait: Wait::Nothing,
             startup_timeout: DEFAULT_STARTUP_TIMEOUT,
         }
@@ -97,6 +107,29 @@ impl ContainerRequest {
         if !self.ports.contains(&port) {
             self.ports.push(port);
         }
+        self
+    }
+
+    /// Joins `network` (instead of the engine's default bridge).
+    pub fn network(mut self, network: &Network) -> Self {
+        self.network = Some(network.name().to_string());
+        self
+    }
+
+    /// A name by which the other containers on its network reach it.
+    pub fn network_alias(mut self, alias: impl Into<String>) -> Self {
+        self.aliases.push(alias.into());
+        self
+    }
+
+    /// Mounts `volume` at `path` inside the container.
+    pub fn volume(mut self, volume: &Volume, path: impl Into<String>) -> Self {
+        self.mounts.push(Mount {
+            target: Some(path.into()),
+            source: Some(volume.name().to_string()),
+            typ: Some(MountType::VOLUME),
+            ..Default::default()
+        });
         self
     }
 

@@ -17,6 +17,9 @@ pub const SESSION_LABEL: &str = "dockhand.session";
 pub const PID_LABEL: &str = "dockhand.session.pid";
 /// Label with the host name of the machine that created a resource.
 pub const HOST_LABEL: &str = "dockhand.session.host";
+/// Label on resources created while `DOCKHAND_KEEP` was set: no sweep
+/// removes them.
+pub const KEEP_LABEL: &str = "dockhand.keep";
 
 static SESSION_ID: Lazy<String> = Lazy::new(|| random_suffix(12));
 
@@ -27,12 +30,16 @@ pub fn session_id() -> &'static str {
 
 /// The labels every resource of this session carries.
 pub(crate) fn labels() -> HashMap<String, String> {
-    HashMap::from([
+    let mut labels = HashMap::from([
         (MANAGED_LABEL.to_string(), "true".to_string()),
         (SESSION_LABEL.to_string(), session_id().to_string()),
         (PID_LABEL.to_string(), std::process::id().to_string()),
         (HOST_LABEL.to_string(), host_name()),
-    ])
+    ]);
+    if crate::janitor::keep() {
+        labels.insert(KEEP_LABEL.to_string(), "true".to_string());
+    }
+    labels
 }
 
 /// A random lowercase alphanumeric string, for resource names.
@@ -44,7 +51,7 @@ pub(crate) fn random_suffix(len: usize) -> String {
         .collect()
 }
 
-fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|name| name.trim().to_string())
         .unwrap_or_else(|_| "unknown".to_string())

@@ -66,3 +66,34 @@ pub fn exchange(host: &str, port: u16, request: &[u8], until: &str) -> String {
     }
     String::from_utf8_lossy(&answer).into_owned()
 }
+
+/// How many containers, networks and volumes carry the session's label.
+pub fn session_resources(session: &str) -> usize {
+    let filter = format!("label=dockhand.session={session}");
+    [
+        vec!["ps", "-aq", "--filter", &filter],
+        vec!["network", "ls", "-q", "--filter", &filter],
+        vec!["volume", "ls", "-q", "--filter", &filter],
+    ]
+    .iter()
+    .map(|args| {
+        let output = Command::new("docker")
+            .args(args)
+            .output()
+            .expect("the docker command line runs");
+        String::from_utf8_lossy(&output.stdout).lines().count()
+    })
+    .sum()
+}
+
+/// Waits up to `limit` for the session to have nothing left; returns what is left.
+pub fn session_left_after(session: &str, limit: Duration) -> usize {
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = session_resources(session);
+        if left == 0 || Instant::now() >= deadline {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

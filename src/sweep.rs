@@ -1,0 +1,87 @@
+//! The stale sweep: leftovers of dead sessions go at the next session.
+//!
+//! A machine that crashes takes the reaper down with the tests. Every
+//! resource carries the host name and process id of its session, so the
+//! first time a process uses an engine it removes, in the background, what
+//! sessions of this host whose process is gone have left. Resources of live
+//! processes, of other hosts, kept ones (`DOCKHAND_KEEP`) and those without
+//! `dockhand.managed=true` are never touched.
+
+use std::collections::{HashMap, HashSet};
+
+use bollard::query_parameters::{
+    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
+};
+
+use crate::engine::Engine;
+use crate::janitor;
+use crate::session::{self, HOST_LABEL, KEEP_LABEL, MANAGED_LABEL, PID_LABEL, SESSION_LABEL};
+
+/// Removes the resources of this host's sessions whose process is dead.
+pub(crate) async fn stale_sessions(engine: Engine) {
+    let dead = match dead_sessions(&engine).await {
+        Ok(dead) => dead,
+        Err(error) => return eprintln!("dockhand: stale sweep skipped: {error}"),
+    };
+    for session in dead {
+        if let Err(error) = janitor::remove_labelled(&engine, SESSION_LABEL, &session).await {
+            eprintln!("dockhand: stale sweep of session {session}: {error}");
+        }
+    }
+}
+
+/// Sessions of this host that have resources on the engine and no process.
+async fn dead_sessions(engine: &Engine) -> Result<HashSet<String>, bollard::errors::Error> {
+    let docker = engine.docker();
+    let filters = HashMap::from([(
+        "label".to_string(),
+        vec![
+            format!("{MANAGED_LABEL}=true"),
+            format!("{HOST_LABEL}={}", session::host_name()),
+        ],
+    )]);
+    let containers = docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::default()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        ))
+        .await?
+        .into_iter()
+        .filter_map(|container| container.labels);
+    let networks = docker
+        .list_networks(Some(
+            ListNetworksOptionsBuilder::default()
+                .filters(&filters)
+                .build(),
+        ))
+        .await?
+        .into_iter()
+        .filter_map(|network| network.labels);
+    let volumes = docker
+        .list_volumes(Some(
+            ListVolumesOptionsBuilder::default()
+                .filters(&filters)
+                .build(),
+        ))
+        .await?
+        .volumes
+        .unwrap_or_default()
+        .into_iter()
+        .map(|volume| volume.labels);
+    let dead = containers
+        .chain(networks)
+        .chain(volumes)
+        .filter(|labels| !labels.contains_key(KEEP_LABEL))
+        .filter(|labels| !labels.get(PID_LABEL).is_some_and(|pid| process_alive(pid)))
+        .filter_map(|labels| labels.get(SESSION_LABEL).cloned())
+        .filter(|id| id != session::session_id())
+        .collect();
+    Ok(dead)
+}
+
+fn process_alive(pid: &str) -> bool {
+    pid.parse::<u32>()
+        .is_ok_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists())
+}
