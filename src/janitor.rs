@@ -13,6 +13,7 @@
 //! stderr. Remove them later with
 //! `docker rm -f $(docker ps -aq --filter label=dockhand.managed=true)`.
 
+use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
@@ -179,13 +180,15 @@ fn flush_at_exit() {
     flush();
 }
 
-/// Removes every container, then network, then volume that carries the
-/// label `key=value`; returns how many were removed.
-pub(crate) async fn remove_labelled(engine: &Engine, key: &str, value: &str) -> Result<usize> {
+/// The containers, networks and volumes that carry every one of `labels`
+/// (`key=value`), with all their labels: containers first.
+pub(crate) async fn list_labelled(
+    engine: &Engine,
+    labels: &[String],
+) -> Result<Vec<(Resource, HashMap<String, String>)>> {
     let docker = engine.docker();
-    let filters =
-        std::collections::HashMap::from([("label".to_string(), vec![format!("{key}={value}")])]);
-    let listing = |what: &str| Error::engine(format!("list {what} labelled {key}={value}"));
+    let filters = HashMap::from([("label".to_string(), labels.to_vec())]);
+    let listing = |what: &str| Error::engine(format!("list {what} labelled {}", labels.join(", ")));
     let containers = docker
         .list_containers(Some(
             ListContainersOptionsBuilder::default()
@@ -213,22 +216,27 @@ pub(crate) async fn remove_labelled(engine: &Engine, key: &str, value: &str) -> 
         .map_err(listing("volumes"))?;
     let containers = containers
         .into_iter()
-        .filter_map(|c| c.id)
-        .map(Resource::Container);
-    let others = networks
+        .filter_map(|c| Some((Resource::Container(c.id?), c.labels.unwrap_or_default())));
+    let networks = networks
         .into_iter()
-        .filter_map(|n| n.name)
-        .map(Resource::Network)
-        .chain(
-            volumes
-                .volumes
-                .unwrap_or_default()
-                .into_iter()
-                .map(|v| Resource::Volume(v.name)),
-        );
+        .filter_map(|n| Some((Resource::Network(n.name?), n.labels.unwrap_or_default())));
+    let volumes = (volumes.volumes.unwrap_or_default().into_iter())
+        .map(|v| (Resource::Volume(v.name), v.labels));
+    Ok(containers.chain(networks).chain(volumes).collect())
+}
+
+/// Removes every container, then network, then volume that carries the
+/// label `key=value`; returns how many were removed.
+pub(crate) async fn remove_labelled(engine: &Engine, key: &str, value: &str) -> Result<usize> {
+    let (containers, others): (Vec<Resource>, Vec<Resource>) =
+        list_labelled(engine, &[format!("{key}={value}")])
+            .await?
+            .into_iter()
+            .map(|(resource, _)| resource)
+            .partition(|resource| matches!(resource, Resource::Container(_)));
     let mut removed = 0;
     // Containers first: networks and volumes cannot go while in use.
-    for batch in [containers.collect::<Vec<_>>(), others.collect()] {
+    for batch in [containers, others] {
         let removals = batch.iter().map(|resource| remove(engine, resource));
         for result in futures_util::future::join_all(removals).await {
             result?;

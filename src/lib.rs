@@ -32,12 +32,17 @@
 //! - [`ImageRef`] parses image references; image substitution
 //!   (`DOCKHAND_SUBSTITUTIONS`, see [`substitution`]) runs official
 //!   references on other images.
+//! - [`Network`] and [`Volume`] isolate a test's containers and data.
+//! - [`Container::exec`], [`Container::copy_in`] and friends, and
+//!   [`Container::logs`] reach into a running container.
+//! - [`ImageBuild`] builds images from a folder or from files in memory.
 //! - [`Error`] is the one error type; every variant names what is at fault.
 //!
 //! ## Teardown
 //! Every resource carries the labels `dockhand.managed=true` and
 //! `dockhand.session=<id>` (see [`session`]). Dropped handles are removed in
-//! the background and the process waits for those removals at exit.
+//! the background by the [`janitor`] and the process waits for those
+//! removals at exit; a killed process is cleaned up by its [`reaper`].
 
 #![allow(
     clippy::result_large_err,

@@ -7,11 +7,7 @@
 //! processes, of other hosts, kept ones (`DOCKHAND_KEEP`) and those without
 //! `dockhand.managed=true` are never touched.
 
-use std::collections::{HashMap, HashSet};
-
-use bollard::query_parameters::{
-    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
-};
+use std::collections::HashSet;
 
 use crate::engine::Engine;
 use crate::janitor;
@@ -31,48 +27,15 @@ pub(crate) async fn stale_sessions(engine: Engine) {
 }
 
 /// Sessions of this host that have resources on the engine and no process.
-async fn dead_sessions(engine: &Engine) -> Result<HashSet<String>, bollard::errors::Error> {
-    let docker = engine.docker();
-    let filters = HashMap::from([(
-        "label".to_string(),
-        vec![
-            format!("{MANAGED_LABEL}=true"),
-            format!("{HOST_LABEL}={}", session::host_name()),
-        ],
-    )]);
-    let containers = docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::default()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
+async fn dead_sessions(engine: &Engine) -> crate::Result<HashSet<String>> {
+    let filters = [
+        format!("{MANAGED_LABEL}=true"),
+        format!("{HOST_LABEL}={}", session::host_name()),
+    ];
+    let dead = janitor::list_labelled(engine, &filters)
         .await?
         .into_iter()
-        .filter_map(|container| container.labels);
-    let networks = docker
-        .list_networks(Some(
-            ListNetworksOptionsBuilder::default()
-                .filters(&filters)
-                .build(),
-        ))
-        .await?
-        .into_iter()
-        .filter_map(|network| network.labels);
-    let volumes = docker
-        .list_volumes(Some(
-            ListVolumesOptionsBuilder::default()
-                .filters(&filters)
-                .build(),
-        ))
-        .await?
-        .volumes
-        .unwrap_or_default()
-        .into_iter()
-        .map(|volume| volume.labels);
-    let dead = containers
-        .chain(networks)
-        .chain(volumes)
+        .map(|(_, labels)| labels)
         .filter(|labels| !labels.contains_key(KEEP_LABEL))
         .filter(|labels| !labels.get(PID_LABEL).is_some_and(|pid| process_alive(pid)))
         .filter_map(|labels| labels.get(SESSION_LABEL).cloned())
