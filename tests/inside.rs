@@ -23,12 +23,16 @@ async fn idle() -> Container {
 
 /// A busybox container that runs `script`, ready once it has printed `last`.
 async fn logging(script: &str, last: &str) -> Container {
-    ContainerRequest::new(BUSYBOX)
+    let container = ContainerRequest::new(BUSYBOX)
         .cmd(["sh", "-c", &format!("{script}; sleep 3600")])
         .wait_for(Wait::log(last))
         .start()
         .await
-        .unwrap()
+        .unwrap();
+    // stdout and stderr reach the engine through separate pipes: a line on
+    // one may be logged a moment after a later line on the other.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    container
 }
 
 fn sh(script: &str) -> ExecCommand {
