@@ -38,6 +38,7 @@
 //! ```
 
 use std::mem;
+use std::ops::ControlFlow;
 
 use crate::container::Container;
 use crate::error::{Error, Result};
@@ -72,6 +73,7 @@ impl Container {
             let mut lines = Lines::new(each);
             let _broken_off = logs::read(&engine, &id, request.options(true), |stream, bytes| {
                 lines.feed(stream, bytes);
+                ControlFlow::Continue(())
             })
             .await;
             lines.finish();
@@ -93,6 +95,7 @@ impl Container {
             let mut splitter = Lines::new(|line| lines.push(line));
             let read = logs::read(&engine, &id, request.options(false), |stream, bytes| {
                 splitter.feed(stream, bytes);
+                ControlFlow::Continue(())
             })
             .await;
             splitter.finish();
@@ -111,14 +114,14 @@ impl Container {
 
 /// Cuts both streams' chunks into lines. Each stream has its own buffer, so
 /// a line split across chunks comes out whole.
-struct Lines<F> {
+pub(crate) struct Lines<F> {
     stdout: Vec<u8>,
     stderr: Vec<u8>,
     each: F,
 }
 
 impl<F: FnMut(LogLine)> Lines<F> {
-    fn new(each: F) -> Self {
+    pub(crate) fn new(each: F) -> Self {
         Lines {
             stdout: Vec::new(),
             stderr: Vec::new(),
@@ -126,7 +129,7 @@ impl<F: FnMut(LogLine)> Lines<F> {
         }
     }
 
-    fn feed(&mut self, stream: LogStream, bytes: &[u8]) {
+    pub(crate) fn feed(&mut self, stream: LogStream, bytes: &[u8]) {
         let partial = match stream {
             LogStream::Stderr => &mut self.stderr,
             _ => &mut self.stdout,
@@ -139,7 +142,7 @@ impl<F: FnMut(LogLine)> Lines<F> {
     }
 
     /// Hands on what is left: last lines that had no line break.
-    fn finish(mut self) {
+    pub(crate) fn finish(mut self) {
         for (stream, rest) in [
             (LogStream::Stdout, mem::take(&mut self.stdout)),
             (LogStream::Stderr, mem::take(&mut self.stderr)),

@@ -21,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::ops::ControlFlow;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bollard::container::LogOutput;
@@ -141,15 +142,13 @@ impl Container {
         );
         async move {
             let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-            read(
-                &engine,
-                &id,
-                request.options(false),
-                |stream, bytes| match stream {
+            read(&engine, &id, request.options(false), |stream, bytes| {
+                match stream {
                     LogStream::Stderr => stderr.extend_from_slice(bytes),
                     _ => stdout.extend_from_slice(bytes),
-                },
-            )
+                }
+                ControlFlow::Continue(())
+            })
             .await
             .map_err(Error::engine(action))?;
             Ok(Logs {
@@ -160,22 +159,26 @@ impl Container {
     }
 }
 
-/// Reads the logs `options` select until they end, handing each chunk to
-/// `each` with the stream it came from (`Stdout` or `Stderr`).
+/// Reads the logs `options` select until they end or `each` breaks off,
+/// handing each chunk to `each` with the stream it came from (`Stdout` or
+/// `Stderr`).
 pub(crate) async fn read(
     engine: &Engine,
     container: &str,
     options: LogsOptions,
-    mut each: impl FnMut(LogStream, &[u8]),
+    mut each: impl FnMut(LogStream, &[u8]) -> ControlFlow<()>,
 ) -> Result<(), bollard::errors::Error> {
     let mut chunks = engine.docker().logs(container, Some(options));
     while let Some(chunk) = chunks.next().await {
-        match chunk? {
+        let flow = match chunk? {
             LogOutput::StdErr { message } => each(LogStream::Stderr, &message),
             LogOutput::StdOut { message } | LogOutput::Console { message } => {
-                each(LogStream::Stdout, &message);
+                each(LogStream::Stdout, &message)
             }
-            LogOutput::StdIn { .. } => {}
+            LogOutput::StdIn { .. } => ControlFlow::Continue(()),
+        };
+        if flow.is_break() {
+            break;
         }
     }
     Ok(())
@@ -187,6 +190,7 @@ pub(crate) async fn tail(engine: &Engine, container: &str, lines: usize) -> Stri
     let mut text = String::new();
     let read = read(engine, container, options, |_, bytes| {
         text.push_str(&String::from_utf8_lossy(bytes));
+        ControlFlow::Continue(())
     })
     .await;
     if let Err(error) = read {

@@ -17,13 +17,13 @@
 //! [`ContainerRequest::startup_timeout`]: crate::ContainerRequest::startup_timeout
 
 use std::fmt;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use bollard::container::LogOutput;
-use bollard::query_parameters::LogsOptionsBuilder;
-use futures_util::StreamExt;
-
 use crate::engine::Engine;
+use crate::log_lines::{Lines, LogLine};
+use crate::logs::{self, LogsRequest};
 
 /// What makes a container ready.
 #[derive(Debug, Clone, Default)]
@@ -145,27 +145,32 @@ impl LogWait {
     /// Follows the logs from the start until the message has been seen
     /// `times` times or the stream ends; returns how often it was seen.
     async fn count_in_logs(&self, engine: &Engine, container: &str) -> usize {
-        let options = LogsOptionsBuilder::default()
-            .follow(true)
-            .stdout(self.stream != LogStream::Stderr)
-            .stderr(self.stream != LogStream::Stdout)
-            .build();
-        let mut logs = engine.docker().logs(container, Some(options));
-        let mut lines = LineCounter::new(&self.message);
-        while let Some(Ok(chunk)) = logs.next().await {
-            match chunk {
-                LogOutput::StdOut { message } => lines.stdout.feed(&message),
-                LogOutput::StdErr { message } => lines.stderr.feed(&message),
-                _ => {}
+        let found = AtomicUsize::new(0);
+        let mut lines = Lines::new(counting(&self.message, &found));
+        let options = LogsRequest::new().on(self.stream).options(true);
+        // An error ends the stream like the container's end does.
+        let _ = logs::read(engine, container, options, |stream, bytes| {
+            lines.feed(stream, bytes);
+            if found.load(Ordering::Relaxed) >= self.times {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
             }
-            if lines.found() >= self.times {
-                return lines.found();
-            }
-        }
+        })
+        .await;
         // A last line may have had no newline.
-        lines.stdout.finish();
-        lines.stderr.finish();
-        lines.found()
+        lines.finish();
+        found.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts into `found` the lines that contain `message` (an atomic only
+/// so that the wait's future stays `Send`).
+fn counting<'a>(message: &'a str, found: &'a AtomicUsize) -> impl FnMut(LogLine) + 'a {
+    move |line| {
+        if line.text.contains(message) {
+            found.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -177,80 +182,30 @@ async fn is_running(engine: &Engine, container: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Counts the lines of both streams that contain a message. Each stream has
-/// its own buffer, so a line split across chunks still matches.
-struct LineCounter<'a> {
-    stdout: StreamLines<'a>,
-    stderr: StreamLines<'a>,
-}
-
-impl<'a> LineCounter<'a> {
-    fn new(message: &'a str) -> Self {
-        LineCounter {
-            stdout: StreamLines::new(message),
-            stderr: StreamLines::new(message),
-        }
-    }
-
-    fn found(&self) -> usize {
-        self.stdout.found + self.stderr.found
-    }
-}
-
-struct StreamLines<'a> {
-    message: &'a str,
-    partial: Vec<u8>,
-    found: usize,
-}
-
-impl<'a> StreamLines<'a> {
-    fn new(message: &'a str) -> Self {
-        StreamLines {
-            message,
-            partial: Vec::new(),
-            found: 0,
-        }
-    }
-
-    fn feed(&mut self, bytes: &[u8]) {
-        self.partial.extend_from_slice(bytes);
-        while let Some(end) = self.partial.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.partial.drain(..=end).collect();
-            self.count(&line);
-        }
-    }
-
-    fn finish(&mut self) {
-        let line = std::mem::take(&mut self.partial);
-        self.count(&line);
-    }
-
-    fn count(&mut self, line: &[u8]) {
-        if !line.is_empty() && String::from_utf8_lossy(line).contains(self.message) {
-            self.found += 1;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn lines_split_across_chunks_still_match() {
-        let mut lines = StreamLines::new("ready to accept");
-        lines.feed(b"LOG: database system is re");
-        lines.feed(b"ady to accept connections\nLOG: other\n");
-        assert_eq!(lines.found, 1);
+        let found = AtomicUsize::new(0);
+        let mut lines = Lines::new(counting("ready to accept", &found));
+        lines.feed(LogStream::Stdout, b"LOG: database system is re");
+        lines.feed(
+            LogStream::Stdout,
+            b"ady to accept connections\nLOG: other\n",
+        );
+        assert_eq!(found.load(Ordering::Relaxed), 1);
     }
 
     #[test]
     fn each_matching_line_counts_once() {
-        let mut lines = StreamLines::new("ready");
-        lines.feed(b"ready ready\nnot yet\nready");
-        assert_eq!(lines.found, 1);
+        let found = AtomicUsize::new(0);
+        let mut lines = Lines::new(counting("ready", &found));
+        lines.feed(LogStream::Stderr, b"ready ready\nnot yet\nready");
+        assert_eq!(found.load(Ordering::Relaxed), 1);
         lines.finish();
-        assert_eq!(lines.found, 2);
+        assert_eq!(found.load(Ordering::Relaxed), 2);
     }
 
     #[test]
