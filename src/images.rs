@@ -25,18 +25,7 @@ impl Engine {
     pub async fn image_labels(&self, image: &str) -> Result<Option<HashMap<String, String>>> {
         let image = ImageRef::parse(image)?;
         let engine = self.clone();
-        runtime::run(async move {
-            match engine.docker().inspect_image(&image.to_string()).await {
-                Ok(inspect) => Ok(Some(
-                    inspect.config.and_then(|c| c.labels).unwrap_or_default(),
-                )),
-                Err(bollard::errors::Error::DockerResponseServerError {
-                    status_code: 404, ..
-                }) => Ok(None),
-                Err(error) => Err(Error::engine(format!("inspect image {image}"))(error)),
-            }
-        })
-        .await
+        runtime::run(async move { local_labels(&engine, &image, &image.to_string()).await }).await
     }
 
     /// Pulls `image` from its registry, also when the engine has it.
@@ -50,11 +39,25 @@ impl Engine {
 /// Pulls `image` unless the engine already has it. `described` names it in
 /// errors (the reference asked for, and its substitute if it has one).
 pub(crate) async fn ensure(engine: &Engine, image: &ImageRef, described: &str) -> Result<()> {
+    match local_labels(engine, image, described).await? {
+        Some(_) => Ok(()),
+        None => pull(engine, image, described).await,
+    }
+}
+
+/// The labels of the local image, or `None` if the engine does not have it.
+async fn local_labels(
+    engine: &Engine,
+    image: &ImageRef,
+    described: &str,
+) -> Result<Option<HashMap<String, String>>> {
     match engine.docker().inspect_image(&image.to_string()).await {
-        Ok(_) => Ok(()),
+        Ok(inspect) => Ok(Some(
+            inspect.config.and_then(|c| c.labels).unwrap_or_default(),
+        )),
         Err(bollard::errors::Error::DockerResponseServerError {
             status_code: 404, ..
-        }) => pull(engine, image, described).await,
+        }) => Ok(None),
         Err(error) => Err(Error::engine(format!("inspect image {described}"))(error)),
     }
 }

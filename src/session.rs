@@ -34,7 +34,7 @@ pub(crate) fn labels() -> HashMap<String, String> {
         (MANAGED_LABEL.to_string(), "true".to_string()),
         (SESSION_LABEL.to_string(), session_id().to_string()),
         (PID_LABEL.to_string(), std::process::id().to_string()),
-        (HOST_LABEL.to_string(), host_name()),
+        (HOST_LABEL.to_string(), host_name().to_string()),
     ]);
     if crate::janitor::keep() {
         labels.insert(KEEP_LABEL.to_string(), "true".to_string());
@@ -51,8 +51,12 @@ pub(crate) fn random_suffix(len: usize) -> String {
         .collect()
 }
 
-pub(crate) fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|name| name.trim().to_string())
-        .unwrap_or_else(|_| "unknown".to_string())
+/// This machine's host name, read once.
+pub(crate) fn host_name() -> &'static str {
+    static HOST_NAME: Lazy<String> = Lazy::new(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|name| name.trim().to_string())
+            .unwrap_or_else(|_| "unknown".to_string())
+    });
+    &HOST_NAME
 }

@@ -9,7 +9,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use common::{session_left_after, session_resources, BUSYBOX};
@@ -18,6 +18,13 @@ use dockhand::{ContainerRequest, Network, Volume, Wait};
 /// Child sessions run one at a time: a starting session sweeps the
 /// leftovers of dead ones, which would race with the checks below.
 static ONE_CHILD_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Holds [`ONE_CHILD_AT_A_TIME`], also after another test failed holding it.
+fn one_child_at_a_time() -> MutexGuard<'static, ()> {
+    ONE_CHILD_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
 
 /// How long a removal by the reaper or the sweep may take here.
 const REMOVAL_LIMIT: Duration = Duration::from_secs(30);
@@ -135,9 +142,7 @@ fn remove_session_by_hand(session: &str) {
 
 #[test]
 fn a_child_that_exits_normally_has_removed_everything_when_it_is_gone() {
-    let _one = ONE_CHILD_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let _one = one_child_at_a_time();
     // Without the reaper, only the exit flush can have removed them.
     let mut child = spawn_child("exit", &[("DOCKHAND_REAPER", "off")]);
     assert_eq!(
@@ -151,9 +156,7 @@ fn a_child_that_exits_normally_has_removed_everything_when_it_is_gone() {
 
 #[test]
 fn a_child_that_panics_has_removed_everything_when_it_is_gone() {
-    let _one = ONE_CHILD_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let _one = one_child_at_a_time();
     let mut child = spawn_child("panic", &[("DOCKHAND_REAPER", "off")]);
     assert_eq!(child.process.wait().unwrap().code(), Some(101));
     assert_eq!(session_resources(&child.session), 0);
@@ -161,9 +164,7 @@ fn a_child_that_panics_has_removed_everything_when_it_is_gone() {
 
 #[test]
 fn a_child_stopped_by_sigint_is_reaped() {
-    let _one = ONE_CHILD_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let _one = one_child_at_a_time();
     let mut child = spawn_child("hang", &[]);
     assert_eq!(session_resources(&child.session), 4);
     signal(&child, "-INT");
@@ -173,9 +174,7 @@ fn a_child_stopped_by_sigint_is_reaped() {
 
 #[test]
 fn a_child_killed_by_sigkill_is_reaped() {
-    let _one = ONE_CHILD_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let _one = one_child_at_a_time();
     let mut child = spawn_child("hang", &[]);
     assert!(reaper_runs_for(&child.session));
     signal(&child, "-KILL");
@@ -185,9 +184,7 @@ fn a_child_killed_by_sigkill_is_reaped() {
 
 #[test]
 fn without_the_reaper_a_killed_session_is_left_to_the_next_sessions_sweep() {
-    let _one = ONE_CHILD_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let _one = one_child_at_a_time();
     let mut killed = spawn_child("hang", &[("DOCKHAND_REAPER", "off")]);
     assert!(
         !reaper_runs_for(&killed.session),
@@ -217,9 +214,7 @@ fn reaper_runs_for(session: &str) -> bool {
 
 #[test]
 fn keep_leaves_everything_for_debugging_and_no_sweep_takes_it() {
-    let _one = ONE_CHILD_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let _one = one_child_at_a_time();
     let mut kept = spawn_child("exit", &[("DOCKHAND_KEEP", "1")]);
     let _cleanup = RemoveByHand(kept.session.clone());
     assert!(kept.process.wait().unwrap().success());
@@ -231,9 +226,7 @@ fn keep_leaves_everything_for_debugging_and_no_sweep_takes_it() {
 
 #[test]
 fn fifty_containers_from_four_processes_at_once_get_distinct_ports_and_go() {
-    let _one = ONE_CHILD_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let _one = one_child_at_a_time();
     let children: Vec<_> = ["12", "12", "13", "13"]
         .iter()
         .map(|count| spawn_child("exit", &[("DOCKHAND_TEST_CONTAINERS", count)]))
@@ -256,9 +249,7 @@ fn fifty_containers_from_four_processes_at_once_get_distinct_ports_and_go() {
 fn fifty_containers_from_one_process_get_distinct_ports_and_go() {
     // This process's first container sweeps dead sessions: not while a
     // killed child's leftovers are being counted.
-    let _one = ONE_CHILD_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let _one = one_child_at_a_time();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let containers = runtime.block_on(async {
         let starts = (0..50).map(|_| tokio::spawn(sleeper().expose(8080).start()));
