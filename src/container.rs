@@ -61,7 +61,14 @@ impl Container {
         } else {
             format!("{asked} as {image}")
         };
-        images::ensure(&engine, &image, &described).await?;
+        images::ensure(
+            &engine,
+            &image,
+            &described,
+            request.pull_policy,
+            &request.docker_config,
+        )
+        .await?;
 
         let short_name = image.repository().rsplit('/').next().unwrap_or("container");
         let name = format!("dockhand-{short_name}-{}", session::random_suffix(8));

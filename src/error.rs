@@ -42,6 +42,23 @@ pub enum Error {
         reason: String,
     },
 
+    /// A registry refused access to an image: no credentials, wrong ones,
+    /// or credentials that could not be read from the Docker config.
+    #[error(
+        "registry {registry} refused access to `{image}`: {reason}\n\
+         hint: log in (`docker login {registry}`), or check the credentials for \
+         {registry} in the Docker config (DOCKER_CONFIG, else ~/.docker)"
+    )]
+    RegistryAuth {
+        /// The registry host (and port), e.g. `ghcr.io`.
+        registry: String,
+        /// The image reference pulled or pushed.
+        image: String,
+        /// The registry's or the credential helper's answer, and which
+        /// Docker config the credentials came from.
+        reason: String,
+    },
+
     /// An image build failed; carries the failing step's output.
     #[error("building image `{image}` failed: {message}\n--- build output ---\n{output}")]
     BuildFailed {

@@ -2,9 +2,14 @@
 //!
 //! A test that needs the service under test as an image builds it here; a
 //! machine with no registry builds every image it runs. The build context is
-//! packed into a tar archive in memory; a failing build is an
-//! [`Error::BuildFailed`] that carries the build output up to the failing
-//! step.
+//! packed into a tar archive in memory; the build output goes to `tracing`
+//! (target `dockhand::image_build`, one `INFO` event a line, with the field
+//! `image`) as it comes; a failing build is an [`Error::BuildFailed`] that
+//! carries the build output up to and with the failing step's.
+//!
+//! Images are shared by name, so a built image outlives the handles of the
+//! tests that use it; [`ImageBuild::remove_at_exit`] removes it (all its
+//! tags) when the test process exits.
 //!
 //! ```no_run
 //! use dockhand::ImageBuild;
@@ -13,6 +18,8 @@
 //! ImageBuild::new("my-app:test")
 //!     .file("Dockerfile", "FROM busybox:1.36\nCMD [\"echo\", \"hi\"]\n", 0o644)
 //!     .label("team", "payments")
+//!     .tag("registry.internal:5000/team/my-app:test")
+//!     .remove_at_exit()
 //!     .build()
 //!     .await?;
 //! # Ok(()) }
@@ -27,6 +34,7 @@ use futures_util::StreamExt;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::image_ref::ImageRef;
+use crate::janitor::{self, Resource};
 use crate::runtime;
 
 /// An image to build: a tag, a context and build options.
@@ -34,6 +42,8 @@ use crate::runtime;
 #[must_use = "a build does nothing until `build` is called"]
 pub struct ImageBuild {
     tag: String,
+    more_tags: Vec<String>,
+    remove_at_exit: bool,
     context_dir: Option<PathBuf>,
     files: Vec<(String, Vec<u8>, u32)>,
     dockerfile: String,
@@ -47,6 +57,8 @@ impl ImageBuild {
     pub fn new(tag: impl Into<String>) -> Self {
         ImageBuild {
             tag: tag.into(),
+            more_tags: Vec::new(),
+            remove_at_exit: false,
             context_dir: None,
             files: Vec::new(),
             dockerfile: "Dockerfile".to_string(),
@@ -54,6 +66,19 @@ impl ImageBuild {
             build_args: HashMap::new(),
             target: None,
         }
+    }
+
+    /// Gives the built image a further name, e.g. a registry's name for it.
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.more_tags.push(tag.into());
+        self
+    }
+
+    /// Removes the built image (every tag this build gave it) when the
+    /// test process exits normally, after the containers that use it.
+    pub fn remove_at_exit(mut self) -> Self {
+        self.remove_at_exit = true;
+        self
     }
 
     /// Uses the files of folder `dir` as the build context.
@@ -111,6 +136,9 @@ impl ImageBuild {
 
     async fn run(self, engine: &Engine) -> Result<String> {
         ImageRef::parse(&self.tag)?;
+        let more_tags = (self.more_tags.iter())
+            .map(|tag| ImageRef::parse(tag))
+            .collect::<Result<Vec<_>>>()?;
         let failed = |message: String, output: &str| Error::BuildFailed {
             image: self.tag.clone(),
             message,
@@ -141,9 +169,22 @@ impl ImageBuild {
                     if let Some(detail) = info.error_detail.and_then(|detail| detail.message) {
                         return Err(failed(detail, &output));
                     }
-                    output.push_str(info.stream.as_deref().unwrap_or_default());
+                    let text = info.stream.unwrap_or_default();
+                    for line in text.lines().filter(|line| !line.trim().is_empty()) {
+                        tracing::info!(image = self.tag, "{line}");
+                    }
+                    output.push_str(&text);
                 }
                 Err(error) => return Err(failed(error.to_string(), &output)),
+            }
+        }
+        if self.remove_at_exit {
+            janitor::remove_at_exit(engine.clone(), Resource::Image(self.tag.clone()));
+        }
+        for tag in more_tags {
+            engine.tag(&self.tag, &tag.to_string()).await?;
+            if self.remove_at_exit {
+                janitor::remove_at_exit(engine.clone(), Resource::Image(tag.to_string()));
             }
         }
         Ok(output)

@@ -8,6 +8,13 @@
 //! pending removal is done, so nothing is left behind. What a killed process
 //! cannot remove, its [reaper](crate::reaper) does.
 //!
+//! Images are not owned by a handle (tests share them by name), but a built
+//! image can be marked for removal at exit
+//! ([`ImageBuild::remove_at_exit`](crate::ImageBuild::remove_at_exit)): the
+//! exit hook removes it after the pending removals of the containers that
+//! may use it. An image still in use then (by a container kept in a
+//! `static`, or by another process) stays, and is named on stderr.
+//!
 //! Set `DOCKHAND_KEEP=1` to keep every resource for debugging: nothing is
 //! removed, by the janitor or the reaper, and each kept resource is named on
 //! stderr. Remove them later with
@@ -19,7 +26,7 @@ use std::time::Duration;
 
 use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, RemoveVolumeOptionsBuilder,
 };
 
 use crate::engine::Engine;
@@ -40,6 +47,7 @@ pub(crate) enum Resource {
     Container(String),
     Network(String),
     Volume(String),
+    Image(String),
 }
 
 impl std::fmt::Display for Resource {
@@ -48,6 +56,7 @@ impl std::fmt::Display for Resource {
             Resource::Container(id) => write!(f, "container {id}"),
             Resource::Network(name) => write!(f, "network {name}"),
             Resource::Volume(name) => write!(f, "volume {name}"),
+            Resource::Image(name) => write!(f, "image {name}"),
         }
     }
 }
@@ -103,6 +112,16 @@ impl Drop for Lease {
 
 static PENDING: Mutex<usize> = Mutex::new(0);
 static ALL_DONE: Condvar = Condvar::new();
+/// What goes only when the process exits, after every pending removal.
+static AT_EXIT: Mutex<Vec<(Engine, Resource)>> = Mutex::new(Vec::new());
+
+/// Removes `resource` when the process exits normally.
+pub(crate) fn remove_at_exit(engine: Engine, resource: Resource) {
+    AT_EXIT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((engine, resource));
+}
 
 /// Removes `resource` in the background; returns at once.
 fn remove_later(engine: Engine, resource: Resource) {
@@ -124,7 +143,8 @@ fn remove_later(engine: Engine, resource: Resource) {
 }
 
 /// Removes `resource` now; one that is already gone is no error. Networks
-/// and volumes still in use by containers being removed are retried.
+/// and volumes still in use by containers being removed are retried; an
+/// image in use is not waited for.
 pub(crate) async fn remove(engine: &Engine, resource: &Resource) -> Result<()> {
     let docker = engine.docker();
     let deadline = tokio::time::Instant::now() + IN_USE_RETRY_FOR;
@@ -142,7 +162,17 @@ pub(crate) async fn remove(engine: &Engine, resource: &Resource) -> Result<()> {
                 let options = RemoveVolumeOptionsBuilder::default().force(true).build();
                 docker.remove_volume(name, Some(options)).await
             }
+            // Not forced: an image in use stays with its user.
+            Resource::Image(name) => {
+                let options = RemoveImageOptionsBuilder::default().build();
+                docker
+                    .remove_image(name, Some(options), None)
+                    .await
+                    .map(drop)
+            }
         };
+        let retry =
+            !matches!(resource, Resource::Image(_)) && tokio::time::Instant::now() < deadline;
         match result {
             Ok(()) => return Ok(()),
             Err(bollard::errors::Error::DockerResponseServerError {
@@ -153,7 +183,7 @@ pub(crate) async fn remove(engine: &Engine, resource: &Resource) -> Result<()> {
             })
             | Err(bollard::errors::Error::DockerResponseServerError {
                 status_code: 403, ..
-            }) if tokio::time::Instant::now() < deadline => {
+            }) if retry => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Err(error) => return Err(Error::engine(format!("remove {resource}"))(error)),
@@ -177,6 +207,11 @@ pub(crate) fn flush() {
 
 #[ctor::dtor]
 fn flush_at_exit() {
+    flush();
+    let at_exit = std::mem::take(&mut *AT_EXIT.lock().unwrap_or_else(|e| e.into_inner()));
+    for (engine, resource) in at_exit {
+        remove_later(engine, resource);
+    }
     flush();
 }
 

@@ -35,7 +35,11 @@
 //! - [`Network`] and [`Volume`] isolate a test's containers and data.
 //! - [`Container::exec`], [`Container::copy_in`] and friends, and
 //!   [`Container::logs`] reach into a running container.
-//! - [`ImageBuild`] builds images from a folder or from files in memory.
+//! - [`ImageBuild`] builds images from a folder or from files in memory;
+//!   [`Engine::pull`], [`Engine::tag`] and [`Engine::push`] move them
+//!   between engine and registry, with the credentials of the user's
+//!   [`DockerConfig`]; [`PullPolicy`] says when a container's image is
+//!   pulled. Pull, push and build progress goes to `tracing`.
 //! - [`Error`] is the one error type; every variant names what is at fault.
 //!
 //! ## Teardown
@@ -51,6 +55,7 @@
 
 mod container;
 mod copy;
+mod docker_config;
 mod engine;
 mod error;
 mod exec;
@@ -62,6 +67,8 @@ mod log_lines;
 mod logs;
 mod network;
 mod port;
+mod progress;
+mod pull_policy;
 pub mod reaper;
 mod request;
 mod runtime;
@@ -72,6 +79,7 @@ mod volume;
 mod wait;
 
 pub use container::Container;
+pub use docker_config::DockerConfig;
 pub use engine::Engine;
 pub use error::{Error, Result};
 pub use exec::{ExecCommand, ExecOutput};
@@ -81,6 +89,7 @@ pub use log_lines::LogLine;
 pub use logs::{Logs, LogsRequest};
 pub use network::{Network, NetworkRequest};
 pub use port::Port;
+pub use pull_policy::PullPolicy;
 pub use request::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT};
 pub use volume::{Volume, VolumeRequest};
 pub use wait::{LogStream, LogWait, Wait};

@@ -19,10 +19,12 @@ use std::time::Duration;
 use bollard::models::{Mount, MountType};
 
 use crate::container::Container;
+use crate::docker_config::DockerConfig;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::network::Network;
 use crate::port::Port;
+use crate::pull_policy::PullPolicy;
 use crate::runtime;
 use crate::volume::Volume;
 use crate::wait::Wait;
@@ -35,6 +37,8 @@ pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 #[must_use = "a request does nothing until it is started"]
 pub struct ContainerRequest {
     pub(crate) image: String,
+    pub(crate) pull_policy: PullPolicy,
+    pub(crate) docker_config: DockerConfig,
     pub(crate) env: Vec<(String, String)>,
     pub(crate) cmd: Option<Vec<String>>,
     pub(crate) entrypoint: Option<Vec<String>>,
@@ -53,6 +57,8 @@ impl ContainerRequest {
     pub fn new(image: impl Into<String>) -> Self {
         ContainerRequest {
             image: image.into(),
+            pull_policy: PullPolicy::default(),
+            docker_config: DockerConfig::default(),
             env: Vec::new(),
             cmd: None,
             entrypoint: None,
@@ -64,6 +70,19 @@ impl ContainerRequest {
             wait: Wait::Nothing,
             startup_timeout: DEFAULT_STARTUP_TIMEOUT,
         }
+    }
+
+    /// When to pull the image (default [`PullPolicy::IfMissing`]).
+    pub fn pull_policy(mut self, policy: PullPolicy) -> Self {
+        self.pull_policy = policy;
+        self
+    }
+
+    /// Pulls with the credentials of `config` instead of the user's
+    /// Docker config.
+    pub fn docker_config(mut self, config: DockerConfig) -> Self {
+        self.docker_config = config;
+        self
     }
 
     /// Sets an environment variable (a later value for a name wins).

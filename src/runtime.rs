@@ -6,12 +6,16 @@
 //! call here instead makes dockhand work the same from a current-thread
 //! runtime, a multi-thread one, a plain `#[test]`, or a `Drop` impl, and lets
 //! removals finish after the test's own runtime is gone.
+//!
+//! A call carries the caller's `tracing` subscriber along, so that progress
+//! events reach the subscriber a test set for itself, not only a global one.
 
 use std::future::Future;
 use std::sync::mpsc;
 
 use once_cell::sync::Lazy;
 use tokio::runtime::{Builder, Runtime};
+use tracing::instrument::WithSubscriber;
 
 static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
     Builder::new_multi_thread()
@@ -30,7 +34,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    match RUNTIME.spawn(future).await {
+    match RUNTIME.spawn(future.with_current_subscriber()).await {
         Ok(output) => output,
         Err(error) => std::panic::resume_unwind(error.into_panic()),
     }
@@ -44,6 +48,7 @@ where
     F::Output: Send + 'static,
 {
     let (done, result) = mpsc::sync_channel(1);
+    let future = future.with_current_subscriber();
     RUNTIME.spawn(async move {
         let _ = done.send(future.await);
     });

@@ -4,11 +4,159 @@
 
 #![allow(dead_code, reason = "each test binary uses its own part of this")]
 
+pub mod registry;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The tiny image the generic tests run (sh, sleep, httpd, nc).
 pub const BUSYBOX: &str = "busybox:1.36";
+
+/// The local image that [`BUSYBOX`] runs as: its stand-in where the
+/// substitution file names one. For `FROM` lines and tags, which no
+/// substitution applies to.
+pub fn busybox_base() -> String {
+    let file = std::env::var("DOCKHAND_SUBSTITUTIONS").unwrap_or_default();
+    let json: serde_json::Value = std::fs::read_to_string(file)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    json["images"][BUSYBOX]
+        .as_str()
+        .unwrap_or(BUSYBOX)
+        .to_string()
+}
+
+/// A name no other test, process or run uses, e.g. for an image tag.
+pub fn unique(prefix: &str) -> String {
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let count = COUNT.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}-{}-{nanos}-{count}", std::process::id())
+}
+
+/// A folder of its own under the system's temporary folder; removed with
+/// everything in it when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        let dir = std::env::temp_dir().join(unique("dockhand-test"));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The engine's id of a local image, through the `docker` command line;
+/// `None` if the engine does not have it.
+pub fn image_id(image: &str) -> Option<String> {
+    let output = Command::new("docker")
+        .args(["image", "inspect", "--format", "{{.Id}}", image])
+        .output()
+        .expect("the docker command line runs");
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+/// Removes local image names through the `docker` command line (the image
+/// itself goes with its last name, unless something uses it).
+pub fn remove_images(images: &[&str]) {
+    let output = Command::new("docker")
+        .args(["image", "rm", "--force"])
+        .args(images)
+        .output()
+        .expect("the docker command line runs");
+    assert!(
+        output.status.success(),
+        "docker image rm: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Runs the ignored test `name` of this test binary as a process of its own
+/// with `env` added, to its end; panics with its output if it failed. For
+/// what needs a process of its own: its environment, or its exit.
+pub fn run_child_test(name: &str, env: &[(&str, &str)]) -> String {
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--ignored", "--nocapture"])
+        .envs(env.iter().copied())
+        .output()
+        .expect("the test binary runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "child test {name} failed:\n{stdout}\n{stderr}"
+    );
+    stdout.into_owned()
+}
+
+/// What `tracing` reports on the current thread (and in the dockhand calls
+/// made from it), at every level, while this is alive.
+pub struct Traced {
+    lines: Arc<Mutex<Vec<u8>>>,
+    _default: tracing::subscriber::DefaultGuard,
+}
+
+impl Traced {
+    pub fn start() -> Traced {
+        // While only one dispatcher exists, tracing-core caches "no interest"
+        // for a callsite that a thread without a subscriber reaches first
+        // (tokio-rs/tracing#3611); a second, idle one takes that path away.
+        static SECOND: OnceLock<tracing::Dispatch> = OnceLock::new();
+        SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let writer = Arc::clone(&lines);
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || SharedWriter(Arc::clone(&writer)))
+            .finish();
+        Traced {
+            lines,
+            _default: tracing::subscriber::set_default(subscriber),
+        }
+    }
+
+    /// Everything reported so far, one event a line.
+    pub fn output(&self) -> String {
+        String::from_utf8_lossy(&self.lines.lock().unwrap()).into_owned()
+    }
+}
+
+struct SharedWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for SharedWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 /// Whether the engine has a container of this name or id.
 pub fn container_exists(name: &str) -> bool {
