@@ -1,5 +1,11 @@
 //! Volumes: named storage per test, removed when the test is done.
 //!
+//! A volume outlives the containers that mount it, so data written by one
+//! is there after a restart and for the next container that mounts it (see
+//! [`Mount`](crate::Mount) for the other kinds of mounts). A driver and its
+//! options choose where the data lives: the `local` driver with options
+//! `type=tmpfs`, `device=tmpfs` and `o=size=64m` keeps it in memory.
+//!
 //! ```no_run
 //! use dockhand::{ContainerRequest, Volume};
 //!
@@ -11,6 +17,8 @@
 //!     .await?;
 //! # Ok(()) }
 //! ```
+
+use std::collections::HashMap;
 
 use bollard::models::VolumeCreateRequest;
 
@@ -26,12 +34,20 @@ use crate::session;
 #[must_use = "a volume request does nothing until it is created"]
 pub struct VolumeRequest {
     driver: Option<String>,
+    driver_opts: HashMap<String, String>,
 }
 
 impl VolumeRequest {
     /// The volume driver (default `local`).
     pub fn driver(mut self, driver: impl Into<String>) -> Self {
         self.driver = Some(driver.into());
+        self
+    }
+
+    /// An option for the driver, as `docker volume create --opt` takes it,
+    /// e.g. `("type", "tmpfs")` for the `local` driver.
+    pub fn driver_opt(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.driver_opts.insert(key.into(), value.into());
         self
     }
 
@@ -52,6 +68,7 @@ impl VolumeRequest {
         let request = VolumeCreateRequest {
             name: Some(name.clone()),
             driver: self.driver,
+            driver_opts: Some(self.driver_opts),
             labels: Some(session::labels()),
             ..Default::default()
         };
