@@ -4,8 +4,11 @@
 
 #![allow(dead_code, reason = "each test binary uses its own part of this")]
 
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+use dockhand::{Container, ExecCommand};
 
 /// The tiny image the generic tests run (sh, sleep, httpd, nc).
 pub const BUSYBOX: &str = "busybox:1.36";
@@ -96,4 +99,54 @@ pub fn session_left_after(session: &str, limit: Duration) -> usize {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// A fresh host directory for one test, removed when dropped.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn new(test: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("dockhand-test-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.0.join(relative)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `script` with `sh -c` in `container`: its exit code, stdout and
+/// stderr (stdout first, then stderr).
+pub async fn sh_in(container: &Container, script: &str) -> (i64, String) {
+    let output = container
+        .exec(ExecCommand::new(["sh", "-c", script]))
+        .await
+        .expect("the engine runs the command");
+    (
+        output.exit_code,
+        format!("{}{}", output.stdout, output.stderr),
+    )
+}
+
+/// What `docker inspect --format FORMAT` says about a container, network
+/// or volume, trimmed.
+pub fn inspect(name: &str, format: &str) -> String {
+    let output = Command::new("docker")
+        .args(["inspect", "--format", format, name])
+        .output()
+        .expect("the docker command line runs");
+    assert!(
+        output.status.success(),
+        "docker inspect {name}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
