@@ -9,6 +9,13 @@
 //! - [`Container::copy_bytes_out`] reads a file's contents;
 //! - [`Container::copy_out`] copies a file or directory to a host path.
 //!
+//! [`ContainerRequest::copy_bytes_in`] and [`ContainerRequest::copy_in`]
+//! put files in before the container starts (between the engine's create
+//! and start), so that its entrypoint finds them.
+//!
+//! [`ContainerRequest::copy_bytes_in`]: crate::ContainerRequest::copy_bytes_in
+//! [`ContainerRequest::copy_in`]: crate::ContainerRequest::copy_in
+//!
 //! Paths in the container are taken from its root (`tmp/x` is `/tmp/x`), and
 //! missing parent directories are created; a file never replaces a
 //! directory there, or the other way round. What is copied in is owned by

@@ -32,7 +32,12 @@
 //! - [`ImageRef`] parses image references; image substitution
 //!   (`DOCKHAND_SUBSTITUTIONS`, see [`substitution`]) runs official
 //!   references on other images.
-//! - [`Network`] and [`Volume`] isolate a test's containers and data.
+//! - [`Network`] and [`Volume`] isolate a test's containers and data;
+//!   [`Mount`] adds bind, tmpfs and anonymous mounts.
+//! - [`Resources`] limits memory, CPU, shared memory, processes and ulimits;
+//!   [`Security`] sets the user, a read-only root, capabilities and security
+//!   options; [`RestartPolicy`] says when the engine restarts a container;
+//!   [`ContainerRequest::host_access`] lets it reach the test's own servers.
 //! - [`Container::exec`], [`Container::copy_in`] and friends, and
 //!   [`Container::logs`] reach into a running container.
 //! - [`ImageBuild`] builds images from a folder or from files in memory.
@@ -63,6 +68,7 @@ mod log_lines;
 mod logs;
 mod mount;
 mod network;
+mod owned;
 mod port;
 pub mod reaper;
 mod request;

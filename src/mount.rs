@@ -38,8 +38,9 @@ use crate::error::{Error, Result};
 use crate::session;
 use crate::volume::Volume;
 
-/// A volume, host path or tmpfs mounted into a container; see the
-/// [module docs](self).
+/// A volume ([`Mount::volume`], [`Mount::anonymous`]), host path
+/// ([`Mount::bind`]) or tmpfs ([`Mount::tmpfs`]) mounted into a container
+/// with [`ContainerRequest::mount`](crate::ContainerRequest::mount).
 #[derive(Debug, Clone)]
 #[must_use = "a mount does nothing until passed to ContainerRequest::mount"]
 pub struct Mount {

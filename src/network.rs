@@ -29,9 +29,8 @@ use bollard::models::{EndpointSettings, Ipam, IpamConfig, NetworkConnectRequest}
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::janitor::{Lease, Resource};
-use crate::reaper;
-use crate::runtime;
+use crate::janitor::Resource;
+use crate::owned::Owned;
 use crate::session;
 
 /// A network to create; see [`Network::builder`].
@@ -67,35 +66,33 @@ impl NetworkRequest {
 
     /// Creates the network on the engine from the environment.
     pub async fn create(self) -> Result<Network> {
-        runtime::run(async move { self.create_here(Engine::from_env().await?).await }).await
+        self.create_via(None).await
     }
 
     /// Creates the network on `engine`.
     pub async fn create_on(self, engine: &Engine) -> Result<Network> {
-        let engine = engine.clone();
-        runtime::run(self.create_here(engine)).await
+        self.create_via(Some(engine)).await
     }
 
-    async fn create_here(self, engine: Engine) -> Result<Network> {
+    async fn create_via(self, engine: Option<&Engine>) -> Result<Network> {
         let ipam = self.ipam()?;
-        reaper::watch(&engine);
-        let name = format!("dockhand-net-{}", session::random_suffix(10));
-        let request = NetworkCreateRequest {
-            name: name.clone(),
-            driver: self.driver,
-            ipam,
-            labels: Some(session::labels()),
-            ..Default::default()
+        let create = move |engine: Engine, name: String| async move {
+            let request = NetworkCreateRequest {
+                name: name.clone(),
+                driver: self.driver,
+                ipam,
+                labels: Some(session::labels()),
+                ..Default::default()
+            };
+            engine
+                .docker()
+                .create_network(request)
+                .await
+                .map_err(Error::engine(format!("create network {name}")))?;
+            Ok(())
         };
-        engine
-            .docker()
-            .create_network(request)
-            .await
-            .map_err(Error::engine(format!("create network {name}")))?;
-        Ok(Network {
-            lease: Lease::new(engine, Resource::Network(name.clone())),
-            name,
-        })
+        let owned = Owned::create(engine, "net", Resource::Network, create).await?;
+        Ok(Network { owned })
     }
 
     /// The address plan, if the request has one; checked before the engine
@@ -213,8 +210,7 @@ impl Attachment {
 /// A network with a random name; removed when dropped.
 #[derive(Debug)]
 pub struct Network {
-    lease: Lease,
-    name: String,
+    owned: Owned,
 }
 
 impl Network {
@@ -225,17 +221,17 @@ impl Network {
 
     /// The network's name, random and unique: `dockhand-net-SUFFIX`.
     pub fn name(&self) -> &str {
-        &self.name
+        self.owned.name()
     }
 
     /// The engine the network is on.
     pub fn engine(&self) -> &Engine {
-        self.lease.engine()
+        self.owned.engine()
     }
 
     /// Removes the network now (after its containers are gone).
     pub async fn remove(self) -> Result<()> {
-        self.lease.remove().await
+        self.owned.remove().await
     }
 }
 

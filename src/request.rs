@@ -12,6 +12,13 @@
 //! let address = (redis.host(), redis.host_port(6379)?);
 //! # Ok(()) }
 //! ```
+//!
+//! The same chain declares where the container lives and what it may do:
+//! networks and aliases, mounts ([`Mount`]), files put in before start,
+//! limits ([`Resources`]), security settings ([`Security`]), a restart
+//! policy, host name, working directory and extra `/etc/hosts` entries.
+//! Options that cannot work are errors naming the value before any
+//! engine call.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -42,7 +49,8 @@ pub const HOST_INTERNAL: &str = "host.docker.internal";
 /// for [`ContainerRequest::extra_host`].
 pub const HOST_GATEWAY: &str = "host-gateway";
 
-/// A container to start: image, command, environment, ports and readiness.
+/// A container to start: image, command, environment, ports, readiness,
+/// networks, mounts, limits and security.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is started"]
 pub struct ContainerRequest {
