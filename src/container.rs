@@ -24,11 +24,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig, PortBinding,
-};
 use bollard::query_parameters::CreateContainerOptionsBuilder;
 
+use crate::create_body::create_body;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::image_ref::ImageRef;
@@ -61,6 +59,7 @@ impl Container {
         } else {
             format!("{asked} as {image}")
         };
+        let body = create_body(&request, &image, engine.publish_ip())?;
         images::ensure(
             &engine,
             &image,
@@ -73,7 +72,6 @@ impl Container {
         let short_name = image.repository().rsplit('/').next().unwrap_or("container");
         let name = format!("dockhand-{short_name}-{}", session::random_suffix(8));
         let options = CreateContainerOptionsBuilder::default().name(&name).build();
-        let body = create_body(&request, &image, engine.publish_ip());
         reaper::watch(&engine);
         let created = engine
             .docker()
@@ -89,6 +87,14 @@ impl Container {
             image: described,
             ports: HashMap::new(),
         };
+        for attachment in request.networks.iter().skip(1) {
+            attachment
+                .connect(container.engine(), &container.id, &container.name)
+                .await?;
+        }
+        for copy in &request.copies {
+            container.put(copy).await?;
+        }
         container
             .engine()
             .docker()
@@ -251,55 +257,5 @@ impl std::fmt::Display for State {
             "running" | "created" | "paused" | "restarting" => f.write_str(&self.status),
             _ => write!(f, "{} (exit code {})", self.status, self.exit_code),
         }
-    }
-}
-
-fn create_body(
-    request: &ContainerRequest,
-    image: &ImageRef,
-    publish_ip: &str,
-) -> ContainerCreateBody {
-    let mut labels = request.labels.clone();
-    labels.extend(session::labels());
-    let port_bindings = request
-        .ports
-        .iter()
-        .map(|port| {
-            let binding = PortBinding {
-                host_ip: Some(publish_ip.to_string()),
-                host_port: None,
-            };
-            (port.to_string(), Some(vec![binding]))
-        })
-        .collect();
-    ContainerCreateBody {
-        image: Some(image.to_string()),
-        env: Some(
-            request
-                .env
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect(),
-        ),
-        cmd: request.cmd.clone(),
-        entrypoint: request.entrypoint.clone(),
-        labels: Some(labels),
-        exposed_ports: Some(request.ports.iter().map(Port::to_string).collect()),
-        host_config: Some(HostConfig {
-            port_bindings: Some(port_bindings),
-            network_mode: request.network.clone(),
-            mounts: Some(request.mounts.clone()),
-            ..Default::default()
-        }),
-        networking_config: request.network.as_ref().map(|network| NetworkingConfig {
-            endpoints_config: Some(HashMap::from([(
-                network.clone(),
-                EndpointSettings {
-                    aliases: Some(request.aliases.clone()),
-                    ..Default::default()
-                },
-            )])),
-        }),
-        ..Default::default()
     }
 }

@@ -9,6 +9,13 @@
 //! - [`Container::copy_bytes_out`] reads a file's contents;
 //! - [`Container::copy_out`] copies a file or directory to a host path.
 //!
+//! [`ContainerRequest::copy_bytes_in`] and [`ContainerRequest::copy_in`]
+//! put files in before the container starts (between the engine's create
+//! and start), so that its entrypoint finds them.
+//!
+//! [`ContainerRequest::copy_bytes_in`]: crate::ContainerRequest::copy_bytes_in
+//! [`ContainerRequest::copy_in`]: crate::ContainerRequest::copy_in
+//!
 //! Paths in the container are taken from its root (`tmp/x` is `/tmp/x`), and
 //! missing parent directories are created; a file never replaces a
 //! directory there, or the other way round. What is copied in is owned by
@@ -60,14 +67,9 @@ impl Container {
         bytes: impl Into<Vec<u8>>,
         mode: u32,
     ) -> Result<()> {
-        let transfer = self.transfer(container_path.into());
-        let bytes = bytes.into();
-        runtime::run(async move {
-            let archive = bytes_archive(&transfer.name_in_archive()?, &bytes, mode)
-                .map_err(|error| transfer.failed(error))?;
-            transfer.upload(archive).await
-        })
-        .await
+        let copy = CopyIn::bytes(container_path.into(), bytes.into(), mode);
+        let transfer = self.transfer(&copy.path);
+        runtime::run(async move { copy.upload(&transfer).await }).await
     }
 
     /// Copies the host file or directory `host_path` (recursively) so that
@@ -80,29 +82,20 @@ impl Container {
         host_path: impl AsRef<Path>,
         container_path: impl Into<String>,
     ) -> Result<()> {
-        let transfer = self.transfer(container_path.into());
-        let host_path = host_path.as_ref().to_path_buf();
-        runtime::run(async move {
-            let name = transfer.name_in_archive()?;
-            let archive = on_blocking_thread({
-                let host_path = host_path.clone();
-                move || tree_archive(&host_path, &name)
-            })
-            .await
-            .map_err(|error| {
-                transfer.failed(format!(
-                    "reading {} on the host: {error}",
-                    host_path.display()
-                ))
-            })?;
-            transfer.upload(archive).await
-        })
-        .await
+        let copy = CopyIn::host(host_path.as_ref().to_path_buf(), container_path.into());
+        let transfer = self.transfer(&copy.path);
+        runtime::run(async move { copy.upload(&transfer).await }).await
+    }
+
+    /// Uploads `copy`, for a start on the background runtime: a created
+    /// container takes copies before it runs.
+    pub(crate) async fn put(&self, copy: &CopyIn) -> Result<()> {
+        copy.upload(&self.transfer(&copy.path)).await
     }
 
     /// The contents of the file `container_path`.
     pub async fn copy_bytes_out(&self, container_path: impl Into<String>) -> Result<Vec<u8>> {
-        let transfer = self.transfer(container_path.into());
+        let transfer = self.transfer(&container_path.into());
         runtime::run(async move {
             let archive = transfer.download().await?;
             file_in_archive(&archive).map_err(|reason| transfer.failed(reason))
@@ -119,7 +112,7 @@ impl Container {
         container_path: impl Into<String>,
         host_path: impl AsRef<Path>,
     ) -> Result<()> {
-        let transfer = self.transfer(container_path.into());
+        let transfer = self.transfer(&container_path.into());
         let host_path = host_path.as_ref().to_path_buf();
         runtime::run(async move {
             let archive = transfer.download().await?;
@@ -138,13 +131,66 @@ impl Container {
         .await
     }
 
-    fn transfer(&self, path: String) -> Transfer {
+    fn transfer(&self, path: &str) -> Transfer {
         Transfer {
             engine: self.engine().clone(),
             id: self.id().to_string(),
             container: self.name().to_string(),
             path: format!("/{}", path.trim_matches('/')),
         }
+    }
+}
+
+/// A file or directory to put into a container, made from bytes or taken
+/// from the host when it is uploaded.
+#[derive(Debug, Clone)]
+pub(crate) struct CopyIn {
+    path: String,
+    source: CopySource,
+}
+
+#[derive(Debug, Clone)]
+enum CopySource {
+    Bytes { bytes: Vec<u8>, mode: u32 },
+    Host(PathBuf),
+}
+
+impl CopyIn {
+    /// The file `path` with contents `bytes` and permission bits `mode`.
+    pub(crate) fn bytes(path: String, bytes: Vec<u8>, mode: u32) -> CopyIn {
+        CopyIn {
+            path,
+            source: CopySource::Bytes { bytes, mode },
+        }
+    }
+
+    /// A copy of the host file or directory `host_path` at `path`.
+    pub(crate) fn host(host_path: PathBuf, path: String) -> CopyIn {
+        CopyIn {
+            path,
+            source: CopySource::Host(host_path),
+        }
+    }
+
+    async fn upload(&self, transfer: &Transfer) -> Result<()> {
+        let name = transfer.name_in_archive()?;
+        let archive = match &self.source {
+            CopySource::Bytes { bytes, mode } => {
+                bytes_archive(&name, bytes, *mode).map_err(|error| transfer.failed(error))?
+            }
+            CopySource::Host(host_path) => on_blocking_thread({
+                let host_path = host_path.clone();
+                move || tree_archive(&host_path, &name)
+            })
+            .await
+            .map_err(|error| {
+                transfer.failed(format!(
+                    "reading {} on the host: {error}",
+                    host_path.display()
+                ))
+            })?,
+        };
+        transfer.upload(archive).await
     }
 }
 

@@ -133,6 +133,18 @@ pub enum Error {
         reason: String,
     },
 
+    /// A request option that cannot work, such as a relative bind mount
+    /// source or a CPU set like `x`; found before any engine call.
+    #[error("invalid {option} `{value}`: {reason}")]
+    InvalidOption {
+        /// Which option, e.g. `bind mount source` or `cpuset`.
+        option: String,
+        /// The value as given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// The image substitution file could not be read.
     #[error("image substitutions from {path}: {reason}")]
     Substitutions {
@@ -163,5 +175,18 @@ impl Error {
     ) -> impl FnOnce(bollard::errors::Error) -> Error {
         let action = action.into();
         move |source| Error::Engine { action, source }
+    }
+
+    /// A request option that cannot work.
+    pub(crate) fn invalid(
+        option: impl Into<String>,
+        value: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Error {
+        Error::InvalidOption {
+            option: option.into(),
+            value: value.into(),
+            reason: reason.into(),
+        }
     }
 }

@@ -32,7 +32,12 @@
 //! - [`ImageRef`] parses image references; image substitution
 //!   (`DOCKHAND_SUBSTITUTIONS`, see [`substitution`]) runs official
 //!   references on other images.
-//! - [`Network`] and [`Volume`] isolate a test's containers and data.
+//! - [`Network`] and [`Volume`] isolate a test's containers and data;
+//!   [`Mount`] adds bind, tmpfs and anonymous mounts.
+//! - [`Resources`] limits memory, CPU, shared memory, processes and ulimits;
+//!   [`Security`] sets the user, a read-only root, capabilities and security
+//!   options; [`RestartPolicy`] says when the engine restarts a container;
+//!   [`ContainerRequest::host_access`] lets it reach the test's own servers.
 //! - [`Container::exec`], [`Container::copy_in`] and friends, and
 //!   [`Container::logs`] reach into a running container.
 //! - [`ImageBuild`] builds images from a folder or from files in memory;
@@ -56,6 +61,7 @@
 mod container;
 mod copy;
 mod docker_config;
+mod create_body;
 mod engine;
 mod error;
 mod exec;
@@ -65,13 +71,18 @@ mod images;
 pub mod janitor;
 mod log_lines;
 mod logs;
+mod mount;
 mod network;
+mod owned;
 mod port;
 mod progress;
 mod pull_policy;
 pub mod reaper;
 mod request;
+mod resources;
+mod restart_policy;
 mod runtime;
+mod security;
 pub mod session;
 pub mod substitution;
 mod sweep;
@@ -87,9 +98,13 @@ pub use image_build::ImageBuild;
 pub use image_ref::ImageRef;
 pub use log_lines::LogLine;
 pub use logs::{Logs, LogsRequest};
+pub use mount::{Mount, Tmpfs};
 pub use network::{Network, NetworkRequest};
 pub use port::Port;
 pub use pull_policy::PullPolicy;
-pub use request::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT};
+pub use request::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT, HOST_GATEWAY, HOST_INTERNAL};
+pub use resources::Resources;
+pub use restart_policy::RestartPolicy;
+pub use security::Security;
 pub use volume::{Volume, VolumeRequest};
 pub use wait::{LogStream, LogWait, Wait};

@@ -12,27 +12,47 @@
 //! let address = (redis.host(), redis.host_port(6379)?);
 //! # Ok(()) }
 //! ```
+//!
+//! The same chain declares where the container lives and what it may do:
+//! networks and aliases, mounts ([`Mount`]), files put in before start,
+//! limits ([`Resources`]), security settings ([`Security`]), a restart
+//! policy, host name, working directory and extra `/etc/hosts` entries.
+//! Options that cannot work are errors naming the value before any
+//! engine call.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::Duration;
-
-use bollard::models::{Mount, MountType};
 
 use crate::container::Container;
 use crate::docker_config::DockerConfig;
+use crate::copy::CopyIn;
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::network::Network;
+use crate::mount::Mount;
+use crate::network::{Attachment, Network};
 use crate::port::Port;
 use crate::pull_policy::PullPolicy;
+use crate::resources::Resources;
+use crate::restart_policy::RestartPolicy;
 use crate::runtime;
+use crate::security::Security;
 use crate::volume::Volume;
 use crate::wait::Wait;
 
 /// How long a container may take to become ready, unless the request says.
 pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A container to start: image, command, environment, ports and readiness.
+/// The name by which a container started with
+/// [`ContainerRequest::host_access`] reaches the machine the engine runs on.
+pub const HOST_INTERNAL: &str = "host.docker.internal";
+
+/// The engine's stand-in for the host's address as the containers see it,
+/// for [`ContainerRequest::extra_host`].
+pub const HOST_GATEWAY: &str = "host-gateway";
+
+/// A container to start: image, command, environment, ports, readiness,
+/// networks, mounts, limits and security.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is started"]
 pub struct ContainerRequest {
@@ -44,9 +64,17 @@ pub struct ContainerRequest {
     pub(crate) entrypoint: Option<Vec<String>>,
     pub(crate) labels: HashMap<String, String>,
     pub(crate) ports: Vec<Port>,
-    pub(crate) network: Option<String>,
-    pub(crate) aliases: Vec<String>,
+    pub(crate) networks: Vec<Attachment>,
+    /// Aliases given before any network was joined: an error at start.
+    pub(crate) unattached_aliases: Vec<String>,
     pub(crate) mounts: Vec<Mount>,
+    pub(crate) copies: Vec<CopyIn>,
+    pub(crate) resources: Resources,
+    pub(crate) security: Security,
+    pub(crate) restart: RestartPolicy,
+    pub(crate) hostname: Option<String>,
+    pub(crate) working_dir: Option<String>,
+    pub(crate) extra_hosts: Vec<(String, String)>,
     pub(crate) wait: Wait,
     pub(crate) startup_timeout: Duration,
 }
@@ -64,9 +92,16 @@ impl ContainerRequest {
             entrypoint: None,
             labels: HashMap::new(),
             ports: Vec::new(),
-            network: None,
-            aliases: Vec::new(),
+            networks: Vec::new(),
+            unattached_aliases: Vec::new(),
             mounts: Vec::new(),
+            copies: Vec::new(),
+            resources: Resources::default(),
+            security: Security::default(),
+            restart: RestartPolicy::default(),
+            hostname: None,
+            working_dir: None,
+            extra_hosts: Vec::new(),
             wait: Wait::Nothing,
             startup_timeout: DEFAULT_STARTUP_TIMEOUT,
         }
@@ -129,27 +164,113 @@ impl ContainerRequest {
         self
     }
 
-    /// Joins `network` (instead of the engine's default bridge).
+    /// Joins `network` instead of the engine's default bridge; call again
+    /// to join more networks.
     pub fn network(mut self, network: &Network) -> Self {
-        self.network = Some(network.name().to_string());
-        self
-    }
-
-    /// A name by which the other containers on its network reach it.
-    pub fn network_alias(mut self, alias: impl Into<String>) -> Self {
-        self.aliases.push(alias.into());
-        self
-    }
-
-    /// Mounts `volume` at `path` inside the container.
-    pub fn volume(mut self, volume: &Volume, path: impl Into<String>) -> Self {
-        self.mounts.push(Mount {
-            target: Some(path.into()),
-            source: Some(volume.name().to_string()),
-            typ: Some(MountType::VOLUME),
-            ..Default::default()
+        self.networks.push(Attachment {
+            network: network.name().to_string(),
+            aliases: Vec::new(),
         });
         self
+    }
+
+    /// A name by which the other containers on the network joined last
+    /// reach it. Without a network joined before, the start fails.
+    pub fn network_alias(mut self, alias: impl Into<String>) -> Self {
+        match self.networks.last_mut() {
+            Some(attachment) => attachment.aliases.push(alias.into()),
+            None => self.unattached_aliases.push(alias.into()),
+        }
+        self
+    }
+
+    /// Mounts `volume` at `path` inside the container; the same as
+    /// `.mount(Mount::volume(volume, path))`.
+    pub fn volume(self, volume: &Volume, path: impl Into<String>) -> Self {
+        self.mount(Mount::volume(volume, path))
+    }
+
+    /// Mounts a volume, host path or tmpfs; see [`Mount`].
+    pub fn mount(mut self, mount: impl Into<Mount>) -> Self {
+        self.mounts.push(mount.into());
+        self
+    }
+
+    /// Writes `bytes` to the file `container_path` with permission bits
+    /// `mode` before the container starts, so that its entrypoint finds it
+    /// (a script, a config file); see [`Container::copy_bytes_in`].
+    pub fn copy_bytes_in(
+        mut self,
+        container_path: impl Into<String>,
+        bytes: impl Into<Vec<u8>>,
+        mode: u32,
+    ) -> Self {
+        let copy = CopyIn::bytes(container_path.into(), bytes.into(), mode);
+        self.copies.push(copy);
+        self
+    }
+
+    /// Copies the host file or directory `host_path` to `container_path`
+    /// before the container starts; see [`Container::copy_in`]. The host
+    /// path is read at start.
+    pub fn copy_in(
+        mut self,
+        host_path: impl AsRef<Path>,
+        container_path: impl Into<String>,
+    ) -> Self {
+        let copy = CopyIn::host(host_path.as_ref().to_path_buf(), container_path.into());
+        self.copies.push(copy);
+        self
+    }
+
+    /// Memory, CPU, shared memory, process and ulimit limits; see
+    /// [`Resources`].
+    pub fn resources(mut self, resources: Resources) -> Self {
+        self.resources = resources;
+        self
+    }
+
+    /// User, read-only root, capabilities and security options; see
+    /// [`Security`].
+    pub fn security(mut self, security: Security) -> Self {
+        self.security = security;
+        self
+    }
+
+    /// What the engine does when the container's process exits (default:
+    /// nothing); see [`RestartPolicy`].
+    pub fn restart(mut self, policy: RestartPolicy) -> Self {
+        self.restart = policy;
+        self
+    }
+
+    /// The container's host name, as its processes see it.
+    pub fn hostname(mut self, hostname: impl Into<String>) -> Self {
+        self.hostname = Some(hostname.into());
+        self
+    }
+
+    /// The directory the container's command starts in (default: the
+    /// image's).
+    pub fn working_dir(mut self, dir: impl Into<String>) -> Self {
+        self.working_dir = Some(dir.into());
+        self
+    }
+
+    /// Adds `name` to the container's `/etc/hosts` with `address`: an IP
+    /// address, or [`HOST_GATEWAY`] for the engine's host.
+    pub fn extra_host(mut self, name: impl Into<String>, address: impl Into<String>) -> Self {
+        self.extra_hosts.push((name.into(), address.into()));
+        self
+    }
+
+    /// Lets the container reach servers the test runs on the engine's
+    /// host, as [`HOST_INTERNAL`] (`host.docker.internal`). Such a server
+    /// must listen on the address that name resolves to in the container
+    /// (the engine's bridge gateway, e.g. 172.17.0.1) or on all interfaces:
+    /// the container does not reach the host's loopback.
+    pub fn host_access(self) -> Self {
+        self.extra_host(HOST_INTERNAL, HOST_GATEWAY)
     }
 
     /// What makes the container ready; see [`Wait`].

@@ -3,11 +3,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
-use common::BUSYBOX;
+use common::{Scratch, BUSYBOX};
 use dockhand::{
     Container, ContainerRequest, Error, ExecCommand, LogLine, LogStream, LogsRequest, Wait,
 };
@@ -37,29 +37,6 @@ async fn logging(script: &str, last: &str) -> Container {
 
 fn sh(script: &str) -> ExecCommand {
     ExecCommand::new(["sh", "-c", script])
-}
-
-/// A fresh host directory for one test, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("dockhand-inside-{}-{test}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self, relative: &str) -> PathBuf {
-        self.0.join(relative)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn write(path: &Path, contents: &str) {
@@ -282,7 +259,7 @@ async fn a_directory_copied_out_has_its_files() {
         std::fs::read_to_string(target.join("sub/two.txt")).unwrap(),
         "two\n"
     );
-    let mut left: Vec<_> = std::fs::read_dir(&scratch.0)
+    let mut left: Vec<_> = std::fs::read_dir(scratch.path(""))
         .unwrap()
         .map(|entry| entry.unwrap().file_name())
         .collect();

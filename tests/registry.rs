@@ -8,7 +8,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 
 use common::registry::Registry;
-use common::{busybox_base, image_id, remove_images, run_child_test, unique, TempDir, Traced};
+use common::{busybox_base, image_id, remove_images, run_child_test, unique, Scratch, Traced};
 use dockhand::{
     ContainerRequest, DockerConfig, Engine, Error, ExecCommand, ImageBuild, PullPolicy,
 };
@@ -45,7 +45,7 @@ async fn token_in(request: ContainerRequest) -> String {
 async fn a_built_image_is_pushed_and_pulled_back_with_credentials() {
     let registry = Registry::start();
     let credentials = registry.docker_config(registry.password());
-    let config = DockerConfig::at(credentials.path());
+    let config = DockerConfig::at(credentials.dir());
     let engine = Engine::from_env().await.unwrap();
     let token = unique("token");
     let built = build_app(&token).await;
@@ -87,10 +87,10 @@ async fn wrong_or_no_credentials_are_an_auth_error_naming_registry_and_image() {
     let remote = registry.image("team/denied:1");
     engine.tag(&busybox_base(), &remote).await.unwrap();
     let wrong = registry.docker_config("not-the-password");
-    let empty = TempDir::new();
+    let empty = Scratch::new("registry");
 
     for credentials in [&wrong, &empty] {
-        let config = DockerConfig::at(credentials.path());
+        let config = DockerConfig::at(credentials.dir());
         let pushed = engine.push_with(&remote, &config).await.unwrap_err();
         let pulled = engine.pull_with(&remote, &config).await.unwrap_err();
         let started = ContainerRequest::new(&remote)
@@ -111,7 +111,7 @@ async fn wrong_or_no_credentials_are_an_auth_error_naming_registry_and_image() {
             assert_eq!(refused_by, registry.address());
             assert_eq!(image, &remote);
             assert!(
-                reason.contains(&credentials.path().display().to_string()),
+                reason.contains(&credentials.dir().display().to_string()),
                 "{reason}"
             );
             let message = error.to_string();
@@ -125,7 +125,7 @@ async fn wrong_or_no_credentials_are_an_auth_error_naming_registry_and_image() {
 async fn a_tag_the_registry_does_not_have_is_not_found() {
     let registry = Registry::start();
     let credentials = registry.docker_config(registry.password());
-    let config = DockerConfig::at(credentials.path());
+    let config = DockerConfig::at(credentials.dir());
     let engine = Engine::from_env().await.unwrap();
     engine
         .tag(&busybox_base(), &registry.image("team/app:1"))
@@ -149,7 +149,7 @@ async fn a_tag_the_registry_does_not_have_is_not_found() {
 async fn pull_policy_always_runs_the_registry_s_newer_image_if_missing_the_local_one() {
     let registry = Registry::start();
     let credentials = registry.docker_config(registry.password());
-    let config = DockerConfig::at(credentials.path());
+    let config = DockerConfig::at(credentials.dir());
     let engine = Engine::from_env().await.unwrap();
     let (old_token, new_token) = (unique("old"), unique("new"));
     let (old, new) = (build_app(&old_token).await, build_app(&new_token).await);
@@ -196,19 +196,19 @@ async fn a_registry_prefix_pulls_unqualified_images_from_the_mirror() {
     let engine = Engine::from_env().await.unwrap();
     let prefix = registry.image("hub");
     let mirrored = format!("{prefix}/library/{}", common::BUSYBOX);
-    let files = TempDir::new();
+    let files = Scratch::new("registry");
 
     // The mirror serves busybox; the engine has it only by its own name.
     let credentials = registry.docker_config(registry.password());
     engine.tag(&busybox_base(), &mirrored).await.unwrap();
     engine
-        .push_with(&mirrored, &DockerConfig::at(credentials.path()))
+        .push_with(&mirrored, &DockerConfig::at(credentials.dir()))
         .await
         .unwrap();
     remove_images(&[&mirrored]);
 
     // The child's credentials come from a credential helper on its PATH.
-    let helper = files.path().join("docker-credential-dockhand-test");
+    let helper = files.dir().join("docker-credential-dockhand-test");
     std::fs::write(
         &helper,
         format!(
@@ -223,21 +223,21 @@ async fn a_registry_prefix_pulls_unqualified_images_from_the_mirror() {
     let docker_config = serde_json::json!({
         "credHelpers": { registry.address(): "dockhand-test" }
     });
-    std::fs::write(files.path().join("config.json"), docker_config.to_string()).unwrap();
-    let substitutions = files.path().join("substitutions.json");
+    std::fs::write(files.dir().join("config.json"), docker_config.to_string()).unwrap();
+    let substitutions = files.dir().join("substitutions.json");
     let rule = serde_json::json!({ "registry_prefix": prefix });
     std::fs::write(&substitutions, rule.to_string()).unwrap();
 
     let path = format!(
         "{}:{}",
-        files.path().display(),
+        files.dir().display(),
         std::env::var("PATH").unwrap_or_default()
     );
     let output = run_child_test(
         "child_starts_busybox_through_the_mirror",
         &[
             ("DOCKHAND_SUBSTITUTIONS", substitutions.to_str().unwrap()),
-            ("DOCKER_CONFIG", files.path().to_str().unwrap()),
+            ("DOCKER_CONFIG", files.dir().to_str().unwrap()),
             ("PATH", &path),
         ],
     );

@@ -8,10 +8,13 @@ pub mod registry;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use dockhand::{Container, ExecCommand};
 
 /// The tiny image the generic tests run (sh, sleep, httpd, nc).
 pub const BUSYBOX: &str = "busybox:1.36";
@@ -40,28 +43,6 @@ pub fn unique(prefix: &str) -> String {
         .subsec_nanos();
     let count = COUNT.fetch_add(1, Ordering::Relaxed);
     format!("{prefix}-{}-{nanos}-{count}", std::process::id())
-}
-
-/// A folder of its own under the system's temporary folder; removed with
-/// everything in it when dropped.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new() -> TempDir {
-        let dir = std::env::temp_dir().join(unique("dockhand-test"));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// The engine's id of a local image, through the `docker` command line;
@@ -244,4 +225,59 @@ pub fn session_left_after(session: &str, limit: Duration) -> usize {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// A fresh host directory for one test, removed with everything in it when
+/// dropped.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn new(test: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(unique(&format!("dockhand-test-{test}")));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    /// The directory itself.
+    pub fn dir(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.0.join(relative)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `script` with `sh -c` in `container`: its exit code, stdout and
+/// stderr (stdout first, then stderr).
+pub async fn sh_in(container: &Container, script: &str) -> (i64, String) {
+    let output = container
+        .exec(ExecCommand::new(["sh", "-c", script]))
+        .await
+        .expect("the engine runs the command");
+    (
+        output.exit_code,
+        format!("{}{}", output.stdout, output.stderr),
+    )
+}
+
+/// What `docker inspect --format FORMAT` says about a container, network
+/// or volume, trimmed.
+pub fn inspect(name: &str, format: &str) -> String {
+    let output = Command::new("docker")
+        .args(["inspect", "--format", format, name])
+        .output()
+        .expect("the docker command line runs");
+    assert!(
+        output.status.success(),
+        "docker inspect {name}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }

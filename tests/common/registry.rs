@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 
-use super::{exchange, unique, TempDir};
+use super::{exchange, unique, Scratch};
 
 /// The one user the registry knows.
 pub const USER: &str = "dockhand";
@@ -26,16 +26,16 @@ pub struct Registry {
     address: String,
     password: String,
     /// Config, credentials, storage and log; removed after the process.
-    files: TempDir,
+    files: Scratch,
 }
 
 impl Registry {
     /// Starts a registry that lets only [`USER`] with [`Registry::password`] in.
     pub fn start() -> Registry {
-        let dir = TempDir::new();
+        let dir = Scratch::new("registry");
         let password = unique("pw");
         let hash = bcrypt::hash(&password, 4).unwrap();
-        std::fs::write(dir.path().join("htpasswd"), format!("{USER}:{hash}\n")).unwrap();
+        std::fs::write(dir.dir().join("htpasswd"), format!("{USER}:{hash}\n")).unwrap();
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -48,11 +48,11 @@ impl Registry {
              storage:\n  filesystem:\n    rootdirectory: {root}/data\n\
              http:\n  addr: {address}\n\
              auth:\n  htpasswd:\n    realm: dockhand-tests\n    path: {root}/htpasswd\n",
-            root = dir.path().display()
+            root = dir.dir().display()
         );
-        let config_file = dir.path().join("config.yml");
+        let config_file = dir.dir().join("config.yml");
         std::fs::write(&config_file, config).unwrap();
-        let log = File::create(dir.path().join("registry.log")).unwrap();
+        let log = File::create(dir.dir().join("registry.log")).unwrap();
         let process = Command::new("docker-registry")
             .arg("serve")
             .arg(&config_file)
@@ -74,7 +74,7 @@ impl Registry {
         let deadline = Instant::now() + START_LIMIT;
         while TcpStream::connect(&self.address).is_err() {
             if let Ok(Some(status)) = self.process.try_wait() {
-                let log = std::fs::read_to_string(self.files.path().join("registry.log"));
+                let log = std::fs::read_to_string(self.files.dir().join("registry.log"));
                 panic!(
                     "docker-registry exited ({status}): {}",
                     log.unwrap_or_default()
@@ -106,11 +106,11 @@ impl Registry {
 
     /// A Docker config folder whose `auths` entry for this registry holds
     /// [`USER`] with `password`, as `docker login` writes it.
-    pub fn docker_config(&self, password: &str) -> TempDir {
-        let dir = TempDir::new();
+    pub fn docker_config(&self, password: &str) -> Scratch {
+        let dir = Scratch::new("registry");
         let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{password}"));
         let config = serde_json::json!({ "auths": { &self.address: { "auth": auth } } });
-        std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
+        std::fs::write(dir.dir().join("config.json"), config.to_string()).unwrap();
         dir
     }
 
