@@ -58,6 +58,7 @@ mod image_build;
 mod image_ref;
 mod images;
 pub mod janitor;
+mod lifecycle;
 mod log_lines;
 mod logs;
 mod network;

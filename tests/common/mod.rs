@@ -97,3 +97,18 @@ pub fn session_left_after(session: &str, limit: Duration) -> usize {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Runs the `docker` command line, which must succeed; returns its trimmed
+/// stdout.
+pub fn docker(args: &[&str]) -> String {
+    let output = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("the docker command line runs");
+    assert!(
+        output.status.success(),
+        "docker {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
