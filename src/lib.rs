@@ -35,6 +35,10 @@
 //! - [`Network`] and [`Volume`] isolate a test's containers and data.
 //! - [`Container::exec`], [`Container::copy_in`] and friends, and
 //!   [`Container::logs`] reach into a running container.
+//! - [`Container::stop`], [`Container::start`], [`Container::restart`],
+//!   [`Container::pause`], [`Container::kill`] and
+//!   [`Container::wait_for_exit`] drive its lifecycle; [`Container::stats`]
+//!   and [`Container::stats_stream`] read its resource usage as [`Stats`].
 //! - [`ImageBuild`] builds images from a folder or from files in memory.
 //! - [`Error`] is the one error type; every variant names what is at fault.
 //!
