@@ -4,8 +4,12 @@
 
 mod common;
 
+use std::future::Future;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake};
 use std::time::{Duration, Instant};
 
 use common::{docker, exchange, BUSYBOX};
@@ -207,6 +211,51 @@ async fn actions_the_engine_refuses_name_the_container() {
         error.starts_with(&format!("pause container {}", container.name())),
         "{error}"
     );
+}
+
+/// Runs `future` to its end on this thread with a bare waker: no Tokio
+/// runtime in sight, as under another async runtime.
+fn block_on_without_tokio<F: Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Arc::new(Unpark(std::thread::current())).into();
+    let mut context = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+        std::thread::park();
+    }
+}
+
+#[test]
+fn lifecycle_calls_work_from_any_executor() {
+    let tokio_runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let server = tokio_runtime().block_on(web_server());
+    // Each runtime is gone before the next call.
+    let started_at = state(&server, "StartedAt");
+    tokio_runtime()
+        .block_on(server.restart(Duration::from_secs(10)))
+        .unwrap();
+    assert_ne!(state(&server, "StartedAt"), started_at);
+
+    block_on_without_tokio(server.pause()).unwrap();
+    assert_eq!(state(&server, "Status"), "paused");
+    block_on_without_tokio(server.unpause()).unwrap();
+    let started_at = state(&server, "StartedAt");
+    block_on_without_tokio(server.restart(Duration::from_secs(10))).unwrap();
+    assert_ne!(state(&server, "StartedAt"), started_at);
+    assert!(get(&server).contains("hello from httpd"));
 }
 
 #[tokio::test]
