@@ -22,6 +22,7 @@
 //! ```
 
 use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use bollard::query_parameters::CreateContainerOptionsBuilder;
@@ -47,11 +48,17 @@ pub struct Container {
     id: String,
     name: String,
     image: String,
-    ports: HashMap<Port, u16>,
+    /// The ports the request exposes.
+    exposed: Vec<Port>,
+    /// Their host ports as of the latest start; a start may change them.
+    ports: Mutex<HashMap<Port, u16>>,
+    /// What makes it ready, after the first start and after every other.
+    wait: Wait,
+    startup_timeout: Duration,
 }
 
 impl Container {
-    pub(crate) async fn start(engine: Engine, request: ContainerRequest) -> Result<Container> {
+    pub(crate) async fn run(engine: Engine, request: ContainerRequest) -> Result<Container> {
         let asked = ImageRef::parse(&request.image)?;
         let image = substitution::resolve(&asked)?;
         let described = if image == asked {
@@ -80,12 +87,15 @@ impl Container {
             .map_err(Error::engine(format!("create a container of {described}")))?;
 
         // From here on an error drops `container`, which removes it.
-        let mut container = Container {
+        let container = Container {
             lease: Lease::new(engine, Resource::Container(created.id.clone())),
             id: created.id,
             name,
             image: described,
-            ports: HashMap::new(),
+            exposed: request.ports,
+            ports: Mutex::new(HashMap::new()),
+            wait: request.wait,
+            startup_timeout: request.startup_timeout,
         };
         for attachment in request.networks.iter().skip(1) {
             attachment
@@ -100,14 +110,8 @@ impl Container {
             .docker()
             .start_container(&container.id, None)
             .await
-            .map_err(Error::engine(format!(
-                "start container {} ({})",
-                container.name, container.image
-            )))?;
-        container.ports = container.published_ports(&request.ports).await?;
-        container
-            .until_ready(&request.wait, request.startup_timeout)
-            .await?;
+            .map_err(Error::engine(container.action("start")))?;
+        container.ready_after_start().await?;
         Ok(container)
     }
 
@@ -131,16 +135,24 @@ impl Container {
         &self.image
     }
 
+    /// What dockhand was doing, for an error: `VERB container NAME (IMAGE)`.
+    pub(crate) fn action(&self, verb: &str) -> String {
+        format!("{verb} container {} ({})", self.name, self.image)
+    }
+
     /// The host on which its published ports are reached.
     pub fn host(&self) -> &str {
         self.engine().host()
     }
 
-    /// The host port on which container port `port` is published.
+    /// The host port on which container port `port` is published, as of
+    /// the container's latest start: a [`start`](Self::start) or
+    /// [`restart`](Self::restart) may publish it on another one.
     pub fn host_port(&self, port: impl Into<Port>) -> Result<u16> {
         let port = port.into();
-        self.ports.get(&port).copied().ok_or_else(|| {
-            let mut exposed: Vec<String> = self.ports.keys().map(Port::to_string).collect();
+        let ports = self.ports.lock().unwrap_or_else(PoisonError::into_inner);
+        ports.get(&port).copied().ok_or_else(|| {
+            let mut exposed: Vec<String> = ports.keys().map(Port::to_string).collect();
             exposed.sort();
             Error::PortNotExposed {
                 image: self.image.clone(),
@@ -165,9 +177,17 @@ impl Container {
         self.lease.remove_blocking()
     }
 
-    /// The host ports the engine chose for the requested container ports.
-    async fn published_ports(&self, wanted: &[Port]) -> Result<HashMap<Port, u16>> {
-        if wanted.is_empty() {
+    /// After a start: reads the host ports the engine chose this time and
+    /// waits for the request's wait strategy within its startup timeout.
+    pub(crate) async fn ready_after_start(&self) -> Result<()> {
+        let ports = self.published_ports().await?;
+        *self.ports.lock().unwrap_or_else(PoisonError::into_inner) = ports;
+        self.until_ready(&self.wait, self.startup_timeout).await
+    }
+
+    /// The host ports the engine chose for the exposed container ports.
+    async fn published_ports(&self) -> Result<HashMap<Port, u16>> {
+        if self.exposed.is_empty() {
             return Ok(HashMap::new());
         }
         let inspect = self
@@ -175,16 +195,13 @@ impl Container {
             .docker()
             .inspect_container(&self.id, None)
             .await
-            .map_err(Error::engine(format!(
-                "inspect container {} ({})",
-                self.name, self.image
-            )))?;
+            .map_err(Error::engine(self.action("inspect")))?;
         let bindings = inspect
             .network_settings
             .and_then(|settings| settings.ports)
             .unwrap_or_default();
         let mut ports = HashMap::new();
-        for port in wanted {
+        for port in &self.exposed {
             let host_port = bindings
                 .get(&port.to_string())
                 .and_then(Option::as_ref)

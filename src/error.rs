@@ -121,6 +121,17 @@ pub enum Error {
         exposed: String,
     },
 
+    /// An action that needs a running container met one that is not.
+    #[error("cannot {action} container {container} ({image}): it is not running")]
+    NotRunning {
+        /// The container's name.
+        container: String,
+        /// The image it runs.
+        image: String,
+        /// What was asked of it, e.g. `read the stats of`.
+        action: String,
+    },
+
     /// A copy into or out of a container failed: the path does not exist in
     /// the container, or the engine or the host side refused it.
     #[error("copying {path} in container {container} failed: {reason}")]

@@ -127,12 +127,7 @@ impl Container {
     ) -> impl Future<Output = Result<ExecOutput>> + Send + 'static {
         let engine = self.engine().clone();
         let id = self.id().to_string();
-        let action = format!(
-            "run {:?} in container {} ({})",
-            command.cmd,
-            self.name(),
-            self.image()
-        );
+        let action = self.action(&format!("run {:?} in", command.cmd));
         async move {
             run_to_end(&engine, &id, command)
                 .await

@@ -45,6 +45,10 @@
 //!   between engine and registry, with the credentials of the user's
 //!   [`DockerConfig`]; [`PullPolicy`] says when a container's image is
 //!   pulled. Pull, push and build progress goes to `tracing`.
+//! - [`Container::stop`], [`Container::start`], [`Container::restart`],
+//!   [`Container::pause`], [`Container::kill`] and
+//!   [`Container::wait_for_exit`] drive its lifecycle; [`Container::stats`]
+//!   and [`Container::stats_stream`] read its resource usage as [`Stats`].
 //! - [`Error`] is the one error type; every variant names what is at fault.
 //!
 //! ## Teardown
@@ -69,6 +73,7 @@ mod image_build;
 mod image_ref;
 mod images;
 pub mod janitor;
+mod lifecycle;
 mod log_lines;
 mod logs;
 mod mount;
@@ -84,6 +89,7 @@ mod restart_policy;
 mod runtime;
 mod security;
 pub mod session;
+mod stats;
 pub mod substitution;
 mod sweep;
 mod volume;
@@ -106,5 +112,6 @@ pub use request::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT, HOST_GATEWAY, HOST_
 pub use resources::Resources;
 pub use restart_policy::RestartPolicy;
 pub use security::Security;
+pub use stats::Stats;
 pub use volume::{Volume, VolumeRequest};
 pub use wait::{LogStream, LogWait, Wait};

@@ -85,11 +85,7 @@ impl Container {
     /// for stderr, in the order written.
     pub async fn print_logs(&self, request: LogsRequest) -> Result<()> {
         let (engine, id) = (self.engine().clone(), self.id().to_string());
-        let action = format!(
-            "read the logs of container {} ({})",
-            self.name(),
-            self.image()
-        );
+        let action = self.action("read the logs of");
         let lines = runtime::run(async move {
             let mut lines = Vec::new();
             let mut splitter = Lines::new(|line| lines.push(line));

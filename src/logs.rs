@@ -135,11 +135,7 @@ impl Container {
         request: LogsRequest,
     ) -> impl std::future::Future<Output = Result<Logs>> + Send + 'static {
         let (engine, id) = (self.engine().clone(), self.id().to_string());
-        let action = format!(
-            "read the logs of container {} ({})",
-            self.name(),
-            self.image()
-        );
+        let action = self.action("read the logs of");
         async move {
             let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
             read(&engine, &id, request.options(false), |stream, bytes| {

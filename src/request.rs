@@ -293,7 +293,7 @@ impl ContainerRequest {
 
     /// Starts the container on `engine` and waits until it is ready.
     pub async fn start_on(self, engine: &Engine) -> Result<Container> {
-        runtime::run(Container::start(engine.clone(), self)).await
+        runtime::run(Container::run(engine.clone(), self)).await
     }
 
     /// [`start`](Self::start) for code without an async runtime, such as a
@@ -303,6 +303,6 @@ impl ContainerRequest {
     }
 
     async fn start_on_env_engine(self) -> Result<Container> {
-        Container::start(Engine::from_env().await?, self).await
+        Container::run(Engine::from_env().await?, self).await
     }
 }

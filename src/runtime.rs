@@ -10,8 +10,10 @@
 //! A call carries the caller's `tracing` subscriber along, so that progress
 //! events reach the subscriber a test set for itself, not only a global one.
 
-use std::future::Future;
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 use std::sync::mpsc;
+use std::thread;
 
 use once_cell::sync::Lazy;
 use tokio::runtime::{Builder, Runtime};
@@ -63,4 +65,35 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     RUNTIME.spawn(future);
+}
+
+/// Polls `future` on the calling task, inside the background runtime's
+/// context: the connections, timers and tasks it creates belong to the
+/// background runtime, as with [`run`], while the future may borrow from
+/// the caller (a `&Container`). Unlike with [`run`], dropping the returned
+/// future cancels `future`: only for work that creates nothing.
+pub(crate) async fn run_borrowed<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    poll_fn(|context| {
+        let _background = RUNTIME.enter();
+        future.as_mut().poll(context)
+    })
+    .await
+}
+
+/// [`run_borrowed`] for code without an async runtime: blocks the calling
+/// thread (also one inside another runtime) until `future` is done.
+pub(crate) fn block_on_borrowed<F>(future: F) -> F::Output
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    // A fresh thread is in no runtime's context, where `Runtime::block_on`
+    // would panic.
+    thread::scope(|scope| {
+        scope
+            .spawn(|| RUNTIME.block_on(future))
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }

@@ -270,13 +270,19 @@ pub async fn sh_in(container: &Container, script: &str) -> (i64, String) {
 /// What `docker inspect --format FORMAT` says about a container, network
 /// or volume, trimmed.
 pub fn inspect(name: &str, format: &str) -> String {
+    docker(&["inspect", "--format", format, name])
+}
+
+/// Runs the `docker` command line, which must succeed; returns its trimmed
+/// stdout.
+pub fn docker(args: &[&str]) -> String {
     let output = Command::new("docker")
-        .args(["inspect", "--format", format, name])
+        .args(args)
         .output()
         .expect("the docker command line runs");
     assert!(
         output.status.success(),
-        "docker inspect {name}: {}",
+        "docker {args:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).trim().to_string()
