@@ -38,6 +38,7 @@ use crate::logs;
 use crate::port::Port;
 use crate::reaper;
 use crate::request::ContainerRequest;
+use crate::reuse;
 use crate::session;
 use crate::substitution;
 use crate::wait::{NotReady, Wait};
@@ -64,20 +65,38 @@ impl Container {
         images::ensure(&engine, &image, &described).await?;
 
         let short_name = image.repository().rsplit('/').next().unwrap_or("container");
-        let name = format!("dockhand-{short_name}-{}", session::random_suffix(8));
-        let options = CreateContainerOptionsBuilder::default().name(&name).build();
-        let body = create_body(&request, &image, engine.publish_ip());
+        let mut body = create_body(&request, &image, engine.publish_ip());
+        let reusable = request.reuse && reuse::enabled();
+        let reuse_key = reusable.then(|| reuse::key(&body));
+        let labels = body.labels.get_or_insert_with(HashMap::new);
+        labels.extend(session::labels());
         reaper::watch(&engine);
-        let created = engine
-            .docker()
-            .create_container(Some(options), body)
-            .await
-            .map_err(Error::engine(format!("create a container of {described}")))?;
+        let (id, name) = match reuse_key {
+            Some(key) => {
+                labels.insert(reuse::REUSE_LABEL.to_string(), key.clone());
+                let name = reuse::name(short_name, &key);
+                (
+                    reuse::create_or_find(&engine, &name, body, &described).await?,
+                    name,
+                )
+            }
+            None => {
+                let name = format!("dockhand-{short_name}-{}", session::random_suffix(8));
+                let options = CreateContainerOptionsBuilder::default().name(&name).build();
+                let created = engine
+                    .docker()
+                    .create_container(Some(options), body)
+                    .await
+                    .map_err(Error::engine(format!("create a container of {described}")))?;
+                (created.id, name)
+            }
+        };
 
-        // From here on an error drops `container`, which removes it.
+        // From here on an error drops `container`, which removes it (also
+        // a reusable one that did not become ready: the next run replaces it).
         let mut container = Container {
-            lease: Lease::new(engine, Resource::Container(created.id.clone())),
-            id: created.id,
+            lease: Lease::new(engine, Resource::Container(id.clone())),
+            id,
             name,
             image: described,
             ports: HashMap::new(),
@@ -95,6 +114,9 @@ impl Container {
         container
             .until_ready(&request.wait, request.startup_timeout)
             .await?;
+        if reusable {
+            container.lease.release();
+        }
         Ok(container)
     }
 
@@ -252,8 +274,6 @@ fn create_body(
     image: &ImageRef,
     publish_ip: &str,
 ) -> ContainerCreateBody {
-    let mut labels = request.labels.clone();
-    labels.extend(session::labels());
     let port_bindings = request
         .ports
         .iter()
@@ -276,7 +296,7 @@ fn create_body(
         ),
         cmd: request.cmd.clone(),
         entrypoint: request.entrypoint.clone(),
-        labels: Some(labels),
+        labels: Some(request.labels.clone()),
         exposed_ports: Some(request.ports.iter().map(Port::to_string).collect()),
         host_config: Some(HostConfig {
             port_bindings: Some(port_bindings),

@@ -36,6 +36,9 @@
 //! - [`Container::exec`], [`Container::copy_in`] and friends, and
 //!   [`Container::logs`] reach into a running container.
 //! - [`ImageBuild`] builds images from a folder or from files in memory.
+//! - Fixtures: a [`Shared`] container is started once for all the tests of
+//!   a binary; a [`Stack`] starts several containers that reach each other
+//!   by name; a [`reuse`]d container outlives the run for the next one.
 //! - [`Error`] is the one error type; every variant names what is at fault.
 //!
 //! ## Teardown
@@ -64,8 +67,11 @@ mod network;
 mod port;
 pub mod reaper;
 mod request;
+pub mod reuse;
 mod runtime;
 pub mod session;
+mod shared;
+mod stack;
 pub mod substitution;
 mod sweep;
 mod volume;
@@ -82,5 +88,7 @@ pub use logs::{Logs, LogsRequest};
 pub use network::{Network, NetworkRequest};
 pub use port::Port;
 pub use request::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT};
+pub use shared::{Shared, SharedStart};
+pub use stack::{Stack, StackRequest};
 pub use volume::{Volume, VolumeRequest};
 pub use wait::{LogStream, LogWait, Wait};

@@ -45,6 +45,7 @@ pub struct ContainerRequest {
     pub(crate) mounts: Vec<Mount>,
     pub(crate) wait: Wait,
     pub(crate) startup_timeout: Duration,
+    pub(crate) reuse: bool,
 }
 
 impl ContainerRequest {
@@ -63,6 +64,7 @@ impl ContainerRequest {
             mounts: Vec::new(),
             wait: Wait::Nothing,
             startup_timeout: DEFAULT_STARTUP_TIMEOUT,
+            reuse: false,
         }
     }
 
@@ -142,6 +144,14 @@ impl ContainerRequest {
     /// How long the container may take to become ready (default 60 s).
     pub fn startup_timeout(mut self, timeout: Duration) -> Self {
         self.startup_timeout = timeout;
+        self
+    }
+
+    /// Keeps the container running after the tests, for the next run of
+    /// the same request to adopt, when `DOCKHAND_REUSE=1` is set; without
+    /// it, this does nothing. See [`reuse`](crate::reuse).
+    pub fn reuse(mut self) -> Self {
+        self.reuse = true;
         self
     }
 

@@ -1,0 +1,192 @@
+//! Reuse across runs: a container that outlives `cargo test`, so the next
+//! run finds it running instead of starting it again.
+//!
+//! A database that takes seconds to become ready costs those seconds on
+//! every run of the tests. A reusable container is left running when the
+//! tests end, and the next run with the same request adopts it in
+//! milliseconds. It is opt-in twice, like testcontainers' `withReuse`: the
+//! request says [`.reuse()`](crate::ContainerRequest::reuse) and the
+//! environment says `DOCKHAND_REUSE=1` (so CI, which does not set it, gets
+//! fresh containers that are removed as usual).
+//!
+//! The key is a hash of everything the container is created from: the
+//! engine's create body (image after substitution, command, environment,
+//! ports, labels, mounts, network and every other option) without
+//! dockhand's per-session labels. It is written on the container as the
+//! label `dockhand.reuse=<key>` and in its name, which the engine keeps
+//! unique, so two processes starting the same request at once share one
+//! container. A request that differs in anything gets a container of its
+//! own. A request on a per-test [`Network`](crate::Network) is never
+//! reused, since the network's name is new every run.
+//!
+//! A reused container is adopted if it runs (one that stopped is replaced),
+//! and its wait strategy is checked again, which a ready container passes at
+//! once. Should it fail, the container is removed, so the next run starts a
+//! fresh one. A reusable container is never removed on drop, at exit, by
+//! the [reaper](crate::reaper) or by the stale sweep; remove them all with
+//! [`remove_all`] or
+//! `docker rm -f $(docker ps -aq --filter label=dockhand.reuse)`.
+//! [`Container::remove`](crate::Container::remove) removes one.
+//!
+//! ```no_run
+//! use dockhand::{ContainerRequest, Wait};
+//!
+//! # async fn demo() -> dockhand::Result<()> {
+//! // With DOCKHAND_REUSE=1, the second `cargo test` adopts this container.
+//! let postgres = ContainerRequest::new("postgres:15")
+//!     .env("POSTGRES_PASSWORD", "test")
+//!     .expose(5432)
+//!     .wait_for(Wait::log("database system is ready to accept connections").times(2))
+//!     .reuse()
+//!     .start()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+
+use bollard::models::{ContainerCreateBody, ContainerStateStatusEnum};
+use bollard::query_parameters::CreateContainerOptionsBuilder;
+
+use sha2::{Digest, Sha256};
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::janitor::{self, Resource};
+use crate::runtime;
+
+/// The environment variable that allows reuse (`1`); without it, requests
+/// that ask for [`reuse`](crate::ContainerRequest::reuse) start fresh
+/// containers that are removed as usual.
+pub const REUSE_ENV: &str = "DOCKHAND_REUSE";
+/// The label that marks a reusable container, with its key as value.
+pub const REUSE_LABEL: &str = "dockhand.reuse";
+
+/// How often a create may meet a stopped container of the same key before
+/// the start gives up (another process keeps replacing it).
+const ATTEMPTS: usize = 3;
+
+/// Whether `DOCKHAND_REUSE` allows reuse.
+pub(crate) fn enabled() -> bool {
+    std::env::var(REUSE_ENV).is_ok_and(|value| !value.is_empty() && value != "0")
+}
+
+/// The reuse key of a container created from `body`, which must not yet
+/// carry the session's labels: 32 hex digits of a SHA-256.
+pub(crate) fn key(body: &ContainerCreateBody) -> String {
+    // A `serde_json::Value`'s maps are sorted, so the body's hash maps give
+    // the same text in every run.
+    let value = serde_json::to_value(body).expect("a create body is JSON");
+    Sha256::digest(value.to_string().as_bytes())[..16]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// The name of the reusable container with `key`: unique on an engine.
+pub(crate) fn name(short_name: &str, key: &str) -> String {
+    format!("dockhand-{short_name}-reuse-{key}")
+}
+
+/// Creates the container `name` from `body`, or finds the one that a
+/// previous run or a concurrent process created under that name: its id.
+/// A stopped one is replaced.
+pub(crate) async fn create_or_find(
+    engine: &Engine,
+    name: &str,
+    body: ContainerCreateBody,
+    described: &str,
+) -> Result<String> {
+    let docker = engine.docker();
+    let options = CreateContainerOptionsBuilder::default().name(name).build();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match docker
+            .create_container(Some(options.clone()), body.clone())
+            .await
+        {
+            Ok(created) => return Ok(created.id),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 409, ..
+            }) if attempts < ATTEMPTS => {}
+            Err(error) => {
+                return Err(Error::engine(format!(
+                    "create reusable container {name} of {described}"
+                ))(error))
+            }
+        };
+        let found = match docker.inspect_container(name, None).await {
+            Ok(found) => found,
+            // Removed in between: create it again.
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => continue,
+            Err(error) => return Err(Error::engine(format!("inspect container {name}"))(error)),
+        };
+        let Some(id) = found.id else { continue };
+        // Created but not started: another process is starting it, or died
+        // doing so; the caller starts it either way.
+        if matches!(
+            found.state.and_then(|state| state.status),
+            Some(ContainerStateStatusEnum::RUNNING | ContainerStateStatusEnum::CREATED)
+        ) {
+            return Ok(id);
+        }
+        // A stopped one: its logs would tell the wait strategy of a
+        // readiness long past.
+        janitor::remove(engine, &Resource::Container(id)).await?;
+    }
+}
+
+/// Removes every reusable container on the engine from the environment, of
+/// any run and any request; returns how many.
+pub async fn remove_all() -> Result<usize> {
+    runtime::run(async {
+        let engine = Engine::from_env().await?;
+        let reusable = janitor::list_labelled(&engine, &[REUSE_LABEL.to_string()]).await?;
+        let removals = reusable
+            .iter()
+            .map(|(resource, _)| janitor::remove(&engine, resource));
+        let removed = futures_util::future::try_join_all(removals).await?;
+        Ok(removed.len())
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn body(env: &str, labels: &[(&str, &str)]) -> ContainerCreateBody {
+        ContainerCreateBody {
+            image: Some("redis:7".to_string()),
+            env: Some(vec![env.to_string()]),
+            labels: Some(
+                labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect::<HashMap<_, _>>(),
+            ),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_key_does_not_depend_on_hash_map_order() {
+        let labels: Vec<(String, String)> = (0..32)
+            .map(|i| (format!("k{i}"), format!("v{i}")))
+            .collect();
+        let labels: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (&**k, &**v)).collect();
+        let reversed: Vec<_> = labels.iter().rev().copied().collect();
+        assert_eq!(key(&body("A=1", &labels)), key(&body("A=1", &reversed)));
+        assert_eq!(key(&body("A=1", &labels)).len(), 32);
+    }
+
+    #[test]
+    fn any_difference_gives_another_key() {
+        let base = key(&body("A=1", &[("k", "v")]));
+        assert_ne!(base, key(&body("A=2", &[("k", "v")])));
+        assert_ne!(base, key(&body("A=1", &[("k", "w")])));
+    }
+}
