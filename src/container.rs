@@ -69,11 +69,10 @@ impl Container {
         let reusable = request.reuse && reuse::enabled();
         let reuse_key = reusable.then(|| reuse::key(&body));
         let labels = body.labels.get_or_insert_with(HashMap::new);
-        labels.extend(session::labels());
         reaper::watch(&engine);
         let (id, name) = match reuse_key {
             Some(key) => {
-                labels.insert(reuse::REUSE_LABEL.to_string(), key.clone());
+                labels.extend(reuse::labels(&key));
                 let name = reuse::name(short_name, &key);
                 (
                     reuse::create_or_find(&engine, &name, body, &described).await?,
@@ -81,6 +80,7 @@ impl Container {
                 )
             }
             None => {
+                labels.extend(session::labels());
                 let name = format!("dockhand-{short_name}-{}", session::random_suffix(8));
                 let options = CreateContainerOptionsBuilder::default().name(&name).build();
                 let created = engine

@@ -28,9 +28,7 @@ use once_cell::sync::Lazy;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::reuse::REUSE_LABEL;
 use crate::runtime;
-use crate::session::KEEP_LABEL;
 
 /// The environment variable that keeps resources for debugging.
 pub const KEEP_ENV: &str = "DOCKHAND_KEEP";
@@ -123,12 +121,6 @@ impl Drop for Lease {
             remove_later(engine, resource);
         }
     }
-}
-
-/// Whether a resource with these labels outlives its session: kept for
-/// debugging or reusable across runs. No reaper or sweep removes it.
-pub(crate) fn outlives_session(labels: &HashMap<String, String>) -> bool {
-    labels.contains_key(KEEP_LABEL) || labels.contains_key(REUSE_LABEL)
 }
 
 static PENDING: Mutex<usize> = Mutex::new(0);
@@ -262,14 +254,12 @@ pub(crate) async fn list_labelled(
 }
 
 /// Removes every container, then network, then volume that carries the
-/// label `key=value`, except those that [outlive their
-/// session](outlives_session); returns how many were removed.
+/// label `key=value`; returns how many were removed.
 pub(crate) async fn remove_labelled(engine: &Engine, key: &str, value: &str) -> Result<usize> {
     let (containers, others): (Vec<Resource>, Vec<Resource>) =
         list_labelled(engine, &[format!("{key}={value}")])
             .await?
             .into_iter()
-            .filter(|(_, labels)| !outlives_session(labels))
             .map(|(resource, _)| resource)
             .partition(|resource| matches!(resource, Resource::Container(_)));
     let mut removed = 0;

@@ -11,19 +11,20 @@
 //!
 //! The key is a hash of everything the container is created from: the
 //! engine's create body (image after substitution, command, environment,
-//! ports, labels, mounts, network and every other option) without
-//! dockhand's per-session labels. It is written on the container as the
-//! label `dockhand.reuse=<key>` and in its name, which the engine keeps
-//! unique, so two processes starting the same request at once share one
-//! container. A request that differs in anything gets a container of its
+//! ports, labels, mounts, network and every other option). It is written
+//! on the container as the label `dockhand.reuse=<key>` and in its name,
+//! which the engine keeps unique, so two processes starting the same
+//! request at once share one container. A request that differs in anything gets a container of its
 //! own. A request on a per-test [`Network`](crate::Network) is never
 //! reused, since the network's name is new every run.
 //!
 //! A reused container is adopted if it runs (one that stopped is replaced),
 //! and its wait strategy is checked again, which a ready container passes at
 //! once. Should it fail, the container is removed, so the next run starts a
-//! fresh one. A reusable container is never removed on drop, at exit, by
-//! the [reaper](crate::reaper) or by the stale sweep; remove them all with
+//! fresh one. A reusable container is never removed on drop or at exit, and
+//! it carries `dockhand.managed=true` but none of the session labels, so no
+//! [reaper](crate::reaper) or stale sweep takes it for a session's
+//! leftover. Remove them all with
 //! [`remove_all`] or
 //! `docker rm -f $(docker ps -aq --filter label=dockhand.reuse)`.
 //! [`Container::remove`](crate::Container::remove) removes one.
@@ -47,11 +48,13 @@ use bollard::models::{ContainerCreateBody, ContainerStateStatusEnum};
 use bollard::query_parameters::CreateContainerOptionsBuilder;
 
 use sha2::{Digest, Sha256};
+use tokio::time::{Duration, Instant};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::janitor::{self, Resource};
 use crate::runtime;
+use crate::session::MANAGED_LABEL;
 
 /// The environment variable that allows reuse (`1`); without it, requests
 /// that ask for [`reuse`](crate::ContainerRequest::reuse) start fresh
@@ -60,17 +63,18 @@ pub const REUSE_ENV: &str = "DOCKHAND_REUSE";
 /// The label that marks a reusable container, with its key as value.
 pub const REUSE_LABEL: &str = "dockhand.reuse";
 
-/// How often a create may meet a stopped container of the same key before
-/// the start gives up (another process keeps replacing it).
-const ATTEMPTS: usize = 3;
+/// How long a create may keep meeting a container of the same name that is
+/// neither usable nor gone (being created or removed by another process).
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Whether `DOCKHAND_REUSE` allows reuse.
 pub(crate) fn enabled() -> bool {
     std::env::var(REUSE_ENV).is_ok_and(|value| !value.is_empty() && value != "0")
 }
 
-/// The reuse key of a container created from `body`, which must not yet
-/// carry the session's labels: 32 hex digits of a SHA-256.
+/// The reuse key of a container created from `body`, which must not carry
+/// dockhand's labels: 32 hex digits of a SHA-256. Whatever else shapes the
+/// container before it starts (files copied in first) belongs in it too.
 pub(crate) fn key(body: &ContainerCreateBody) -> String {
     // A `serde_json::Value`'s maps are sorted, so the body's hash maps give
     // the same text in every run.
@@ -79,6 +83,16 @@ pub(crate) fn key(body: &ContainerCreateBody) -> String {
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
+}
+
+/// The labels of the reusable container with `key`: managed, but of no
+/// session, so that no reaper or stale sweep (of any dockhand version)
+/// takes it for a session's leftover.
+pub(crate) fn labels(key: &str) -> [(String, String); 2] {
+    [
+        (MANAGED_LABEL.to_string(), "true".to_string()),
+        (REUSE_LABEL.to_string(), key.to_string()),
+    ]
 }
 
 /// The name of the reusable container with `key`: unique on an engine.
@@ -97,29 +111,36 @@ pub(crate) async fn create_or_find(
 ) -> Result<String> {
     let docker = engine.docker();
     let options = CreateContainerOptionsBuilder::default().name(name).build();
-    let mut attempts = 0;
+    let deadline = Instant::now() + SETTLE_TIMEOUT;
     loop {
-        attempts += 1;
-        match docker
+        let error = match docker
             .create_container(Some(options.clone()), body.clone())
             .await
         {
             Ok(created) => return Ok(created.id),
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 409, ..
-            }) if attempts < ATTEMPTS => {}
-            Err(error) => {
-                return Err(Error::engine(format!(
-                    "create reusable container {name} of {described}"
-                ))(error))
-            }
+            Err(error) => error,
         };
+        let conflict = matches!(
+            error,
+            bollard::errors::Error::DockerResponseServerError {
+                status_code: 409,
+                ..
+            }
+        );
+        if !conflict || Instant::now() > deadline {
+            let action = format!("create reusable container {name} of {described}");
+            return Err(Error::engine(action)(error));
+        }
         let found = match docker.inspect_container(name, None).await {
             Ok(found) => found,
-            // Removed in between: create it again.
+            // Its name is taken by a create still under way, or it has
+            // just been removed.
             Err(bollard::errors::Error::DockerResponseServerError {
                 status_code: 404, ..
-            }) => continue,
+            }) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
             Err(error) => return Err(Error::engine(format!("inspect container {name}"))(error)),
         };
         let Some(id) = found.id else { continue };

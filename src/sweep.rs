@@ -5,14 +5,14 @@
 //! first time a process uses an engine it removes, in the background, what
 //! sessions of this host whose process is gone have left. Resources of live
 //! processes, of other hosts, kept ones (`DOCKHAND_KEEP`), reusable ones
-//! (see [`reuse`](crate::reuse)) and those without `dockhand.managed=true`
-//! are never touched.
+//! (which belong to no session, see [`reuse`](crate::reuse)) and those
+//! without `dockhand.managed=true` are never touched.
 
 use std::collections::HashSet;
 
 use crate::engine::Engine;
 use crate::janitor;
-use crate::session::{self, HOST_LABEL, MANAGED_LABEL, PID_LABEL, SESSION_LABEL};
+use crate::session::{self, HOST_LABEL, KEEP_LABEL, MANAGED_LABEL, PID_LABEL, SESSION_LABEL};
 
 /// Removes the resources of this host's sessions whose process is dead.
 pub(crate) async fn stale_sessions(engine: Engine) {
@@ -37,7 +37,7 @@ async fn dead_sessions(engine: &Engine) -> crate::Result<HashSet<String>> {
         .await?
         .into_iter()
         .map(|(_, labels)| labels)
-        .filter(|labels| !janitor::outlives_session(labels))
+        .filter(|labels| !labels.contains_key(KEEP_LABEL))
         .filter(|labels| !labels.get(PID_LABEL).is_some_and(|pid| process_alive(pid)))
         .filter_map(|labels| labels.get(SESSION_LABEL).cloned())
         .filter(|id| id != session::session_id())
