@@ -43,7 +43,8 @@ use crate::session;
 use crate::substitution;
 use crate::wait::{NotReady, Wait};
 
-/// A started container; removed when dropped.
+/// A started container; removed when dropped, unless it is
+/// [reusable](crate::reuse).
 #[derive(Debug)]
 pub struct Container {
     lease: Lease,

@@ -65,7 +65,7 @@ use crate::runtime;
 pub type SharedStart<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
 /// A value started once, on first use, and shared by every test of the
-/// process; declare it in a `static` (see the [module docs](self)).
+/// process; declare it in a `static` (see the [module docs](crate::shared)).
 pub struct Shared<T> {
     start: fn() -> SharedStart<T>,
     declared_at: &'static Location<'static>,
