@@ -37,11 +37,13 @@ use crate::logs;
 use crate::port::Port;
 use crate::reaper;
 use crate::request::ContainerRequest;
+use crate::reuse;
 use crate::session;
 use crate::substitution;
 use crate::wait::{NotReady, Wait};
 
-/// A started container; removed when dropped.
+/// A started container; removed when dropped, unless it is
+/// [reusable](crate::reuse).
 #[derive(Debug)]
 pub struct Container {
     lease: Lease,
@@ -77,19 +79,38 @@ impl Container {
         .await?;
 
         let short_name = image.repository().rsplit('/').next().unwrap_or("container");
-        let name = format!("dockhand-{short_name}-{}", session::random_suffix(8));
-        let options = CreateContainerOptionsBuilder::default().name(&name).build();
+        let mut body = body;
+        let reusable = request.reuse && reuse::enabled();
+        let reuse_key = reusable.then(|| reuse::key(&body, &request.copies));
+        let labels = body.labels.get_or_insert_with(HashMap::new);
         reaper::watch(&engine);
-        let created = engine
-            .docker()
-            .create_container(Some(options), body)
-            .await
-            .map_err(Error::engine(format!("create a container of {described}")))?;
+        let (id, name) = match reuse_key {
+            Some(key) => {
+                labels.extend(reuse::labels(&key));
+                let name = reuse::name(short_name, &key);
+                (
+                    reuse::create_or_find(&engine, &name, body, &described).await?,
+                    name,
+                )
+            }
+            None => {
+                labels.extend(session::labels());
+                let name = format!("dockhand-{short_name}-{}", session::random_suffix(8));
+                let options = CreateContainerOptionsBuilder::default().name(&name).build();
+                let created = engine
+                    .docker()
+                    .create_container(Some(options), body)
+                    .await
+                    .map_err(Error::engine(format!("create a container of {described}")))?;
+                (created.id, name)
+            }
+        };
 
-        // From here on an error drops `container`, which removes it.
+        // From here on an error drops `container`, which removes it (also
+        // a reusable one that did not become ready: the next run replaces it).
         let container = Container {
-            lease: Lease::new(engine, Resource::Container(created.id.clone())),
-            id: created.id,
+            lease: Lease::new(engine, Resource::Container(id.clone())),
+            id,
             name,
             image: described,
             exposed: request.ports,
@@ -112,6 +133,9 @@ impl Container {
             .await
             .map_err(Error::engine(container.action("start")))?;
         container.ready_after_start().await?;
+        if reusable {
+            container.lease.release();
+        }
         Ok(container)
     }
 

@@ -172,6 +172,26 @@ impl CopyIn {
         }
     }
 
+    /// Feeds what this copy puts into the container to `hash`: the path and
+    /// the bytes, or the host tree as an archive (names, modes, times and
+    /// contents), so that a changed host file changes a reuse key.
+    pub(crate) fn fingerprint(&self, hash: &mut dyn FnMut(&[u8])) {
+        hash(self.path.as_bytes());
+        match &self.source {
+            CopySource::Bytes { bytes, mode } => {
+                hash(&mode.to_le_bytes());
+                hash(bytes);
+            }
+            CopySource::Host(host_path) => {
+                hash(host_path.as_os_str().as_encoded_bytes());
+                // An unreadable tree fails the upload later, with its error.
+                if let Ok(archive) = tree_archive(host_path, Path::new(".")) {
+                    hash(&archive);
+                }
+            }
+        }
+    }
+
     async fn upload(&self, transfer: &Transfer) -> Result<()> {
         let name = transfer.name_in_archive()?;
         let archive = match &self.source {

@@ -15,7 +15,6 @@ use crate::image_ref::ImageRef;
 use crate::mount::Mount;
 use crate::port::Port;
 use crate::request::{ContainerRequest, HOST_GATEWAY};
-use crate::session;
 
 /// The create body for `request` running `image`, publishing its ports
 /// on `publish_ip`. Of several networks it joins the first; the others are
@@ -32,8 +31,6 @@ pub(crate) fn create_body(
             "no network joined before it; call .network(&network) first",
         ));
     }
-    let mut labels = request.labels.clone();
-    labels.extend(session::labels());
     let port_bindings = request
         .ports
         .iter()
@@ -78,7 +75,7 @@ pub(crate) fn create_body(
         ),
         cmd: request.cmd.clone(),
         entrypoint: request.entrypoint.clone(),
-        labels: Some(labels),
+        labels: Some(request.labels.clone()),
         exposed_ports: Some(request.ports.iter().map(Port::to_string).collect()),
         hostname: request.hostname.clone(),
         working_dir: request.working_dir.clone(),

@@ -5,6 +5,7 @@
 //! container that fails to become ready also carries its state, exit code and
 //! last log lines.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What went wrong, with enough context to act on it.
@@ -163,6 +164,39 @@ pub enum Error {
         path: String,
         /// What is wrong with it.
         reason: String,
+    },
+
+    /// A [shared fixture](crate::Shared) failed to start. Every test that
+    /// uses it gets this error, carrying the one start's error.
+    #[error("the shared fixture declared at {declared_at} failed to start: {source}")]
+    SharedFixture {
+        /// Where its `static` is declared: `file:line:column`.
+        declared_at: String,
+        /// Why it failed.
+        #[source]
+        source: Arc<Error>,
+    },
+
+    /// A [stack](crate::Stack) declares a member wrongly (a dependency it
+    /// does not declare, a cycle, a name twice), or a member was asked for
+    /// that it does not have.
+    #[error("stack member `{member}`: {reason}")]
+    StackMember {
+        /// The member's name.
+        member: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A member of a [stack](crate::Stack) failed to start; what the stack
+    /// had started is removed.
+    #[error("stack member `{member}` failed to start: {source}")]
+    StackMemberFailed {
+        /// The member's name.
+        member: String,
+        /// Why it failed.
+        #[source]
+        source: Box<Error>,
     },
 
     /// Any other refusal by the engine, with what dockhand was doing.

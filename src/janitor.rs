@@ -5,8 +5,10 @@
 //! hands its resource to the janitor and returns. Removals run on dockhand's
 //! background runtime; when the process exits normally (the test harness
 //! returns from `main` or calls `exit`), an exit hook waits until every
-//! pending removal is done, so nothing is left behind. What a killed process
-//! cannot remove, its [reaper](crate::reaper) does.
+//! pending removal is done, so nothing is left behind. Handles that are
+//! never dropped (a [shared fixture](crate::Shared) in a `static`, a leaked
+//! handle) are removed by that exit hook too. What a killed process cannot
+//! remove, its [reaper](crate::reaper) does.
 //!
 //! Images are not owned by a handle (tests share them by name), but a built
 //! image can be marked for removal at exit
@@ -21,13 +23,15 @@
 //! `docker rm -f $(docker ps -aq --filter label=dockhand.managed=true)`.
 
 use std::collections::HashMap;
-use std::sync::{Condvar, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
     RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, RemoveVolumeOptionsBuilder,
 };
+use once_cell::sync::Lazy;
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -66,20 +70,31 @@ pub(crate) fn keep() -> bool {
     std::env::var(KEEP_ENV).is_ok_and(|value| !value.is_empty() && value != "0")
 }
 
-/// A resource owned by a handle: removed in the background when dropped.
+/// A resource owned by a handle: removed in the background when dropped,
+/// or at exit if the handle is never dropped.
 #[derive(Debug)]
 pub(crate) struct Lease {
     engine: Engine,
     resource: Resource,
-    released: bool,
+    ticket: u64,
+}
+
+/// The resources that leases hold, by ticket: what the exit hook removes.
+static HELD: Lazy<Mutex<HashMap<u64, (Engine, Resource)>>> = Lazy::new(Default::default);
+
+fn held() -> MutexGuard<'static, HashMap<u64, (Engine, Resource)>> {
+    HELD.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Lease {
     pub(crate) fn new(engine: Engine, resource: Resource) -> Lease {
+        static TICKETS: AtomicU64 = AtomicU64::new(0);
+        let ticket = TICKETS.fetch_add(1, Ordering::Relaxed);
+        held().insert(ticket, (engine.clone(), resource.clone()));
         Lease {
             engine,
             resource,
-            released: false,
+            ticket,
         }
     }
 
@@ -87,16 +102,22 @@ impl Lease {
         &self.engine
     }
 
+    /// Lets the resource outlive the lease: it is no longer removed on drop
+    /// or at exit (a [reusable](crate::reuse) container).
+    pub(crate) fn release(&self) {
+        held().remove(&self.ticket);
+    }
+
     /// Removes the resource now and waits until the engine has done so.
-    pub(crate) async fn remove(mut self) -> Result<()> {
-        self.released = true;
+    pub(crate) async fn remove(self) -> Result<()> {
+        self.release();
         let (engine, resource) = (self.engine.clone(), self.resource.clone());
         runtime::run(async move { remove(&engine, &resource).await }).await
     }
 
     /// [`remove`](Self::remove) for code without an async runtime.
-    pub(crate) fn remove_blocking(mut self) -> Result<()> {
-        self.released = true;
+    pub(crate) fn remove_blocking(self) -> Result<()> {
+        self.release();
         let (engine, resource) = (self.engine.clone(), self.resource.clone());
         runtime::block_on(async move { remove(&engine, &resource).await })
     }
@@ -104,8 +125,9 @@ impl Lease {
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        if !self.released {
-            remove_later(self.engine.clone(), self.resource.clone());
+        let held = held().remove(&self.ticket);
+        if let Some((engine, resource)) = held {
+            remove_later(engine, resource);
         }
     }
 }
@@ -205,8 +227,14 @@ pub(crate) fn flush() {
     }
 }
 
+/// At exit: removes what handles that were never dropped still hold, then
+/// waits for every pending removal.
 #[ctor::dtor]
 fn flush_at_exit() {
+    let still_held: Vec<_> = held().drain().map(|(_, held)| held).collect();
+    for (engine, resource) in still_held {
+        remove_later(engine, resource);
+    }
     flush();
     let at_exit = std::mem::take(&mut *AT_EXIT.lock().unwrap_or_else(|e| e.into_inner()));
     for (engine, resource) in at_exit {

@@ -49,6 +49,9 @@
 //!   [`Container::pause`], [`Container::kill`] and
 //!   [`Container::wait_for_exit`] drive its lifecycle; [`Container::stats`]
 //!   and [`Container::stats_stream`] read its resource usage as [`Stats`].
+//! - Fixtures: a [`Shared`] container is started once for all the tests of
+//!   a binary; a [`Stack`] starts several containers that reach each other
+//!   by name; a [`reuse`]d container outlives the run for the next one.
 //! - [`Error`] is the one error type; every variant names what is at fault.
 //!
 //! ## Teardown
@@ -64,8 +67,8 @@
 
 mod container;
 mod copy;
-mod docker_config;
 mod create_body;
+mod docker_config;
 mod engine;
 mod error;
 mod exec;
@@ -86,9 +89,12 @@ pub mod reaper;
 mod request;
 mod resources;
 mod restart_policy;
+pub mod reuse;
 mod runtime;
 mod security;
 pub mod session;
+pub mod shared;
+pub mod stack;
 mod stats;
 pub mod substitution;
 mod sweep;
@@ -112,6 +118,8 @@ pub use request::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT, HOST_GATEWAY, HOST_
 pub use resources::Resources;
 pub use restart_policy::RestartPolicy;
 pub use security::Security;
+pub use shared::{Shared, SharedStart};
+pub use stack::{Stack, StackRequest};
 pub use stats::Stats;
 pub use volume::{Volume, VolumeRequest};
 pub use wait::{LogStream, LogWait, Wait};

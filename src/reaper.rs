@@ -9,8 +9,10 @@
 //! The watcher holds the read end of a pipe whose write end only the test
 //! process has. When that process ends, however it ends, the pipe closes;
 //! the reaper then removes everything labelled with the session's id, on the
-//! same engine address, and exits. It runs in a process group of its own, so
-//! the Ctrl-C that stops the tests does not stop it.
+//! same engine address, and exits. It runs in a process group of its own,
+//! so the Ctrl-C that stops the tests does not stop it.
+//! [Reusable](crate::reuse) containers belong to no session, so it leaves
+//! them alone.
 //!
 //! `DOCKHAND_REAPER=off` disables it (resources of a killed process then
 //! stay until the stale sweep of the next session on this host).

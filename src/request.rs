@@ -25,8 +25,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::container::Container;
-use crate::docker_config::DockerConfig;
 use crate::copy::CopyIn;
+use crate::docker_config::DockerConfig;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::mount::Mount;
@@ -77,6 +77,7 @@ pub struct ContainerRequest {
     pub(crate) extra_hosts: Vec<(String, String)>,
     pub(crate) wait: Wait,
     pub(crate) startup_timeout: Duration,
+    pub(crate) reuse: bool,
 }
 
 impl ContainerRequest {
@@ -104,6 +105,7 @@ impl ContainerRequest {
             extra_hosts: Vec::new(),
             wait: Wait::Nothing,
             startup_timeout: DEFAULT_STARTUP_TIMEOUT,
+            reuse: false,
         }
     }
 
@@ -181,6 +183,19 @@ impl ContainerRequest {
             Some(attachment) => attachment.aliases.push(alias.into()),
             None => self.unattached_aliases.push(alias.into()),
         }
+        self
+    }
+
+    /// Puts a stack member on the stack's network, first, reached there by
+    /// its member name and by the aliases it declared before any network.
+    pub(crate) fn join_stack(mut self, network: &Network, member: &str) -> Self {
+        let mut aliases = vec![member.to_string()];
+        aliases.append(&mut self.unattached_aliases);
+        let attachment = Attachment {
+            network: network.name().to_string(),
+            aliases,
+        };
+        self.networks.insert(0, attachment);
         self
     }
 
@@ -282,6 +297,14 @@ impl ContainerRequest {
     /// How long the container may take to become ready (default 60 s).
     pub fn startup_timeout(mut self, timeout: Duration) -> Self {
         self.startup_timeout = timeout;
+        self
+    }
+
+    /// Keeps the container running after the tests, for the next run of
+    /// the same request to adopt, when `DOCKHAND_REUSE=1` is set; without
+    /// it, this does nothing. See [`reuse`](crate::reuse).
+    pub fn reuse(mut self) -> Self {
+        self.reuse = true;
         self
     }
 

@@ -2,7 +2,9 @@
 //!
 //! Labels are how teardown keeps its promise: the janitor, the exit flush,
 //! the reaper and the stale sweep all find what to remove by them, and never
-//! touch a resource without `dockhand.managed=true`.
+//! touch a resource without `dockhand.managed=true`. A
+//! [reusable](crate::reuse) container, made to outlive its session, carries
+//! `dockhand.managed=true` and none of the others.
 
 use std::collections::HashMap;
 

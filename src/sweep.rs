@@ -4,8 +4,9 @@
 //! resource carries the host name and process id of its session, so the
 //! first time a process uses an engine it removes, in the background, what
 //! sessions of this host whose process is gone have left. Resources of live
-//! processes, of other hosts, kept ones (`DOCKHAND_KEEP`) and those without
-//! `dockhand.managed=true` are never touched.
+//! processes, of other hosts, kept ones (`DOCKHAND_KEEP`), reusable ones
+//! (which belong to no session, see [`reuse`](crate::reuse)) and those
+//! without `dockhand.managed=true` are never touched.
 
 use std::collections::HashSet;
 

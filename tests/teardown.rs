@@ -7,12 +7,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use common::{session_left_after, session_resources, BUSYBOX};
+use common::{reaper_runs_for, session_left_after, session_resources, ChildTest, BUSYBOX};
 use dockhand::{ContainerRequest, Network, Volume, Wait};
 
 /// Child sessions run one at a time: a starting session sweeps the
@@ -66,54 +65,31 @@ async fn child_session() {
 
 /// A running child and what it printed before it acted.
 struct ChildSession {
-    process: Child,
+    child: ChildTest,
     session: String,
     ports: Vec<u16>,
 }
 
 fn spawn_child(mode: &str, env: &[(&str, &str)]) -> ChildSession {
-    let exe = std::env::current_exe().unwrap();
-    let mut process = Command::new(&exe)
-        .args([
-            "child_session",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("DOCKHAND_TEST_CHILD", mode)
-        .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|error| panic!("cannot run {}: {error}", exe.display()));
-    let mut ports = Vec::new();
-    let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
-    // libtest may print `test child_session ... ` before the first line.
-    while let Some(line) = lines.next() {
-        let line = line.unwrap();
-        if let Some((_, port)) = line.split_once("PORT=") {
-            ports.push(port.parse().unwrap());
-        }
-        if let Some((_, session)) = line.split_once("SESSION=") {
-            let session = session.to_string();
-            // Drain the rest, so the child's last words meet no closed pipe.
-            std::thread::spawn(move || lines.for_each(drop));
-            return ChildSession {
-                process,
-                session,
-                ports,
-            };
-        }
+    let env: Vec<_> = [("DOCKHAND_TEST_CHILD", mode)]
+        .into_iter()
+        .chain(env.iter().copied())
+        .collect();
+    let mut child = ChildTest::spawn("child_session", &env);
+    let (before, session) = child.read_until("SESSION");
+    let ports = before
+        .iter()
+        .filter_map(|line| Some(line.split_once("PORT=")?.1.parse().unwrap()))
+        .collect();
+    ChildSession {
+        child,
+        session,
+        ports,
     }
-    panic!(
-        "the child ended before it had started its containers: {:?}",
-        process.wait()
-    );
 }
 
 fn signal(child: &ChildSession, signal: &str) {
-    let pid = child.process.id().to_string();
+    let pid = child.child.process.id().to_string();
     assert!(Command::new("kill")
         .args([signal, &pid])
         .status()
@@ -144,83 +120,71 @@ fn remove_session_by_hand(session: &str) {
 fn a_child_that_exits_normally_has_removed_everything_when_it_is_gone() {
     let _one = one_child_at_a_time();
     // Without the reaper, only the exit flush can have removed them.
-    let mut child = spawn_child("exit", &[("DOCKHAND_REAPER", "off")]);
+    let child = spawn_child("exit", &[("DOCKHAND_REAPER", "off")]);
     assert_eq!(
         session_resources(&child.session),
         4,
         "2 containers, a network, a volume"
     );
-    assert!(child.process.wait().unwrap().success());
+    assert!(child.child.finish().success());
     assert_eq!(session_resources(&child.session), 0);
 }
 
 #[test]
 fn a_child_that_panics_has_removed_everything_when_it_is_gone() {
     let _one = one_child_at_a_time();
-    let mut child = spawn_child("panic", &[("DOCKHAND_REAPER", "off")]);
-    assert_eq!(child.process.wait().unwrap().code(), Some(101));
+    let child = spawn_child("panic", &[("DOCKHAND_REAPER", "off")]);
+    assert_eq!(child.child.finish().code(), Some(101));
     assert_eq!(session_resources(&child.session), 0);
 }
 
 #[test]
 fn a_child_stopped_by_sigint_is_reaped() {
     let _one = one_child_at_a_time();
-    let mut child = spawn_child("hang", &[]);
+    let child = spawn_child("hang", &[]);
     assert_eq!(session_resources(&child.session), 4);
     signal(&child, "-INT");
-    assert!(!child.process.wait().unwrap().success());
+    assert!(!child.child.finish().success());
     assert_eq!(session_left_after(&child.session, REMOVAL_LIMIT), 0);
 }
 
 #[test]
 fn a_child_killed_by_sigkill_is_reaped() {
     let _one = one_child_at_a_time();
-    let mut child = spawn_child("hang", &[]);
+    let child = spawn_child("hang", &[]);
     assert!(reaper_runs_for(&child.session));
     signal(&child, "-KILL");
-    child.process.wait().unwrap();
+    child.child.finish();
     assert_eq!(session_left_after(&child.session, REMOVAL_LIMIT), 0);
 }
 
 #[test]
 fn without_the_reaper_a_killed_session_is_left_to_the_next_sessions_sweep() {
     let _one = one_child_at_a_time();
-    let mut killed = spawn_child("hang", &[("DOCKHAND_REAPER", "off")]);
+    let killed = spawn_child("hang", &[("DOCKHAND_REAPER", "off")]);
     assert!(
         !reaper_runs_for(&killed.session),
         "DOCKHAND_REAPER=off starts none"
     );
     signal(&killed, "-KILL");
-    killed.process.wait().unwrap();
+    killed.child.finish();
 
     // The next session on this host (here, or any other dockhand process
     // that starts meanwhile) sweeps what dead sessions left.
-    let mut next = spawn_child("exit", &[]);
-    assert!(next.process.wait().unwrap().success());
+    let next = spawn_child("exit", &[]);
+    assert!(next.child.finish().success());
     assert_eq!(session_left_after(&killed.session, REMOVAL_LIMIT), 0);
-}
-
-/// Whether a reaper process watches `session`: its environment says so.
-fn reaper_runs_for(session: &str) -> bool {
-    let marker = format!("DOCKHAND_REAPER_SESSION={session}");
-    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
-        std::fs::read(entry.path().join("environ")).is_ok_and(|environ| {
-            environ
-                .split(|&b| b == 0)
-                .any(|var| var == marker.as_bytes())
-        })
-    })
 }
 
 #[test]
 fn keep_leaves_everything_for_debugging_and_no_sweep_takes_it() {
     let _one = one_child_at_a_time();
-    let mut kept = spawn_child("exit", &[("DOCKHAND_KEEP", "1")]);
+    let kept = spawn_child("exit", &[("DOCKHAND_KEEP", "1")]);
     let _cleanup = RemoveByHand(kept.session.clone());
-    assert!(kept.process.wait().unwrap().success());
+    assert!(kept.child.finish().success());
     // A later session's sweep leaves kept resources alone too.
-    let mut next = spawn_child("exit", &[]);
-    assert!(next.process.wait().unwrap().success());
+    let next = spawn_child("exit", &[]);
+    assert!(next.child.finish().success());
     assert_eq!(session_resources(&kept.session), 4);
 }
 
@@ -239,8 +203,8 @@ fn fifty_containers_from_four_processes_at_once_get_distinct_ports_and_go() {
     ports.sort();
     ports.dedup();
     assert_eq!(ports.len(), 50, "host ports are distinct");
-    for mut child in children {
-        assert!(child.process.wait().unwrap().success());
+    for child in children {
+        assert!(child.child.finish().success());
         assert_eq!(session_resources(&child.session), 0);
     }
 }

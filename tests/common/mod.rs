@@ -6,10 +6,9 @@
 
 pub mod registry;
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Lines, Write};
 use std::path::{Path, PathBuf};
-
-use std::process::Command;
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -148,16 +147,47 @@ pub fn container_exists(name: &str) -> bool {
     output.status.success()
 }
 
-/// Waits up to `limit` for the container to be gone; true if it is.
-pub fn gone_within(name: &str, limit: Duration) -> bool {
+/// Whether the engine has a network of this name or id.
+pub fn network_exists(name: &str) -> bool {
+    let output = Command::new("docker")
+        .args(["network", "inspect", "--format", "{{.Id}}", name])
+        .output()
+        .expect("the docker command line runs");
+    output.status.success()
+}
+
+/// Waits up to `limit` for `condition` to hold; true if it does.
+pub fn within(limit: Duration, condition: impl Fn() -> bool) -> bool {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
-        if !container_exists(name) {
+        if condition() {
             return true;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    !container_exists(name)
+    condition()
+}
+
+/// Waits up to `limit` for the container to be gone; true if it is.
+pub fn gone_within(name: &str, limit: Duration) -> bool {
+    within(limit, || !container_exists(name))
+}
+
+/// The ids of the containers, running or not, that carry every one of
+/// `labels` (`key=value` or `key`).
+pub fn containers_labelled(labels: &[&str]) -> Vec<String> {
+    let filters = labels
+        .iter()
+        .flat_map(|label| ["--filter".to_string(), format!("label={label}")]);
+    let output = Command::new("docker")
+        .args(["ps", "-aq", "--no-trunc"])
+        .args(filters)
+        .output()
+        .expect("the docker command line runs");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 /// The labels of a container, as `key=value` lines.
@@ -286,4 +316,84 @@ pub fn docker(args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// Whether a reaper process watches `session`: its environment says so.
+pub fn reaper_runs_for(session: &str) -> bool {
+    let marker = format!("DOCKHAND_REAPER_SESSION={session}");
+    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+        std::fs::read(entry.path().join("environ")).is_ok_and(|environ| {
+            environ
+                .split(|&b| b == 0)
+                .any(|var| var == marker.as_bytes())
+        })
+    })
+}
+
+/// This test binary run again as a child process that runs only the
+/// ignored test `test`, with `env`: a test session of its own, which the
+/// test watches from outside.
+pub struct ChildTest {
+    /// The child process.
+    pub process: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Lines<BufReader<ChildStdout>>,
+}
+
+impl ChildTest {
+    pub fn spawn(test: &str, env: &[(&str, &str)]) -> ChildTest {
+        let exe = std::env::current_exe().unwrap();
+        let mut process = Command::new(&exe)
+            .args([
+                test,
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot run {}: {error}", exe.display()));
+        ChildTest {
+            stdin: process.stdin.take(),
+            stdout: BufReader::new(process.stdout.take().unwrap()).lines(),
+            process,
+        }
+    }
+
+    /// Reads what the child prints up to a `KEY=value` line; returns the
+    /// lines before it and the value.
+    pub fn read_until(&mut self, key: &str) -> (Vec<String>, String) {
+        let marker = format!("{key}=");
+        let mut before = Vec::new();
+        for line in self.stdout.by_ref() {
+            let line = line.unwrap();
+            // libtest may print `test NAME ... ` before it on the line.
+            match line.split_once(&marker) {
+                Some((_, value)) => return (before, value.to_string()),
+                None => before.push(line),
+            }
+        }
+        panic!(
+            "the child ended before it printed {key}: {:?}",
+            self.process.wait()
+        );
+    }
+
+    /// The value of the next `KEY=value` line the child prints.
+    pub fn read(&mut self, key: &str) -> String {
+        self.read_until(key).1
+    }
+
+    /// Lets a child that waits for it go on (its standard input closes),
+    /// and waits for it to end.
+    pub fn finish(mut self) -> ExitStatus {
+        drop(self.stdin.take());
+        // Read to the end, so the child's last words meet no closed pipe.
+        self.stdout.by_ref().for_each(drop);
+        self.process.wait().unwrap()
+    }
 }
