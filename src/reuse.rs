@@ -11,7 +11,8 @@
 //!
 //! The key is a hash of everything the container is created from: the
 //! engine's create body (image after substitution, command, environment,
-//! ports, labels, mounts, network and every other option). It is written
+//! ports, labels, mounts, network and every other option) and the files
+//! copied in before start. It is written
 //! on the container as the label `dockhand.reuse=<key>` and in its name,
 //! which the engine keeps unique, so two processes starting the same
 //! request at once share one container. A request that differs in anything gets a container of its
