@@ -21,6 +21,7 @@ use bollard::models::{Mount, MountType};
 use crate::container::Container;
 use crate::engine::Engine;
 use crate::error::Result;
+use crate::healthcheck::Healthcheck;
 use crate::network::Network;
 use crate::port::Port;
 use crate::runtime;
@@ -43,6 +44,7 @@ pub struct ContainerRequest {
     pub(crate) network: Option<String>,
     pub(crate) aliases: Vec<String>,
     pub(crate) mounts: Vec<Mount>,
+    pub(crate) healthcheck: Option<Healthcheck>,
     pub(crate) wait: Wait,
     pub(crate) startup_timeout: Duration,
 }
@@ -61,6 +63,7 @@ impl ContainerRequest {
             network: None,
             aliases: Vec::new(),
             mounts: Vec::new(),
+            healthcheck: None,
             wait: Wait::Nothing,
             startup_timeout: DEFAULT_STARTUP_TIMEOUT,
         }
@@ -130,6 +133,13 @@ impl ContainerRequest {
             typ: Some(MountType::VOLUME),
             ..Default::default()
         });
+        self
+    }
+
+    /// A healthcheck for the engine to run, replacing the image's; see
+    /// [`Healthcheck`] and [`Wait::healthy`].
+    pub fn healthcheck(mut self, healthcheck: Healthcheck) -> Self {
+        self.healthcheck = Some(healthcheck);
         self
     }
 
