@@ -6,6 +6,10 @@
 //! after one interval), a 5 s timeout, 3 failures in a row for `unhealthy`,
 //! no start period. A request's healthcheck replaces the image's.
 //!
+//! As `unhealthy` fails a [`Wait::healthy`] at once, a service that takes a
+//! while to come up needs a start period: failures within it do not count,
+//! while a success within it makes the container healthy at once.
+//!
 //! ```
 //! use std::time::Duration;
 //!

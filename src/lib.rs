@@ -27,7 +27,11 @@
 //!
 //! ## Where things are
 //! - [`ContainerRequest`] declares a container; [`Container`] is the running one.
-//! - [`Wait`] says when a container is ready.
+//! - [`Wait`] says when a container is ready: a log line ([`LogWait`]), a
+//!   listening port ([`PortWait`]), an HTTP(S) answer ([`HttpWait`]), the
+//!   engine's healthcheck ([`HealthWait`], declared with [`Healthcheck`]), a
+//!   command that succeeds ([`ExecWait`]), an exit code ([`ExitWait`]), a
+//!   fixed time, or all of several.
 //! - [`Engine`] is the connection (`DOCKER_HOST`, else the local socket).
 //! - [`ImageRef`] parses image references; image substitution
 //!   (`DOCKHAND_SUBSTITUTIONS`, see [`substitution`]) runs official

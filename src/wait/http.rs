@@ -18,6 +18,9 @@ use crate::container::Container;
 /// How much of a body that did not match an error shows.
 const BODY_EXCERPT_CHARS: usize = 200;
 
+/// A predicate on a response body.
+type BodyCheck = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
 /// Waits until an HTTP(S) request gets the expected answer; see
 /// [`Wait::http`].
 ///
@@ -29,7 +32,7 @@ pub struct HttpWait {
     port: Option<u16>,
     method: String,
     status: u16,
-    body: Option<Arc<dyn Fn(&str) -> bool + Send + Sync>>,
+    body: Option<BodyCheck>,
     tls: bool,
     accept_self_signed: bool,
     roots: Vec<Vec<u8>>,
