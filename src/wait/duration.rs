@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::poll::{has_stopped, NotReady, Reason};
-use super::Deadline;
+use super::poll::{has_stopped, Deadline, NotReady, Reason};
+use super::Wait;
 use crate::container::Container;
-use crate::wait::Wait;
 
 /// Waits `wait` (the [`Wait::Duration`] it came from names it in errors).
 pub(super) async fn elapse(

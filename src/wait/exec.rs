@@ -11,6 +11,15 @@ use crate::exec::ExecCommand;
 
 /// Waits until a command exits with code 0; see [`Wait::exec`].
 ///
+/// ```
+/// use std::time::Duration;
+///
+/// use dockhand::{ExecCommand, Wait};
+///
+/// let wait = Wait::exec(ExecCommand::new(["redis-cli", "ping"]))
+///     .poll_interval(Duration::from_millis(500));
+/// ```
+///
 /// [`Wait::exec`]: crate::Wait::exec
 #[derive(Debug, Clone)]
 #[must_use = "a wait does nothing until it is passed to ContainerRequest::wait_for"]

@@ -9,6 +9,14 @@ use crate::container::Container;
 
 /// Waits until the container exits with a given code; see [`Wait::exit`].
 ///
+/// ```
+/// use std::time::Duration;
+///
+/// use dockhand::Wait;
+///
+/// let wait = Wait::exit(0).timeout(Duration::from_secs(120));
+/// ```
+///
 /// [`Wait::exit`]: crate::Wait::exit
 #[derive(Debug, Clone)]
 #[must_use = "a wait does nothing until it is passed to ContainerRequest::wait_for"]

@@ -17,6 +17,14 @@ use crate::container::Container;
 /// Waits until the engine's healthcheck says `healthy`; see
 /// [`Wait::healthy`].
 ///
+/// ```
+/// use std::time::Duration;
+///
+/// use dockhand::Wait;
+///
+/// let wait = Wait::healthy().timeout(Duration::from_secs(30));
+/// ```
+///
 /// [`Wait::healthy`]: crate::Wait::healthy
 #[derive(Debug, Clone)]
 #[must_use = "a wait does nothing until it is passed to ContainerRequest::wait_for"]

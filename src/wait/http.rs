@@ -24,6 +24,21 @@ type BodyCheck = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 /// Waits until an HTTP(S) request gets the expected answer; see
 /// [`Wait::http`].
 ///
+/// ```
+/// use std::time::Duration;
+///
+/// use dockhand::Wait;
+///
+/// # let ca_pem = String::new();
+/// let wait = Wait::http("/ready")
+///     .port(8443)
+///     .method("HEAD")
+///     .status(204)
+///     .tls()
+///     .root_certificate(ca_pem)
+///     .poll_interval(Duration::from_millis(500));
+/// ```
+///
 /// [`Wait::http`]: crate::Wait::http
 #[derive(Clone)]
 #[must_use = "a wait does nothing until it is passed to ContainerRequest::wait_for"]

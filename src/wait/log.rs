@@ -24,6 +24,18 @@ use crate::logs::{self, LogsRequest};
 /// Waits for a message in the container's logs; see [`Wait::log`] and
 /// [`Wait::log_matching`].
 ///
+/// ```
+/// use std::time::Duration;
+///
+/// use dockhand::{LogStream, Wait};
+///
+/// let wait = Wait::log_matching(r"ready to accept connections")
+///     .times(2)
+///     .on(LogStream::Stderr)
+///     .timeout(Duration::from_secs(30))
+///     .poll_interval(Duration::from_millis(250));
+/// ```
+///
 /// [`Wait::log`]: crate::Wait::log
 /// [`Wait::log_matching`]: crate::Wait::log_matching
 #[derive(Debug, Clone)]
@@ -115,7 +127,7 @@ impl LogWait {
         .await
     }
 
-    /// Follows the logs since the latest start until the message has been
+    /// Follows the logs of the latest run until the message has been
     /// seen often enough, the stream ends (the container stopped, or the
     /// engine broke off) or `until` comes.
     async fn count(&self, container: &Container, until: Instant) -> Check {

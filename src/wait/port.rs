@@ -31,6 +31,14 @@ const CANNOT_RUN: [i64; 2] = [126, 127];
 
 /// Waits until TCP ports listen; see [`Wait::listening`].
 ///
+/// ```
+/// use std::time::Duration;
+///
+/// use dockhand::Wait;
+///
+/// let wait = Wait::listening().port(5432).port(8080).timeout(Duration::from_secs(10));
+/// ```
+///
 /// [`Wait::listening`]: crate::Wait::listening
 #[derive(Debug, Clone)]
 #[must_use = "a wait does nothing until it is passed to ContainerRequest::wait_for"]
