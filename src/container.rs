@@ -25,6 +25,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use bollard::models::ContainerState;
 use bollard::query_parameters::CreateContainerOptionsBuilder;
 
 use crate::create_body::create_body;
@@ -40,7 +41,7 @@ use crate::request::ContainerRequest;
 use crate::reuse;
 use crate::session;
 use crate::substitution;
-use crate::wait::{NotReady, Wait};
+use crate::wait::{Deadline, NotReady, Reason, Wait};
 
 /// A started container; removed when dropped, unless it is
 /// [reusable](crate::reuse).
@@ -191,6 +192,18 @@ impl Container {
         })
     }
 
+    /// The container ports (TCP) it publishes, lowest first.
+    pub(crate) fn tcp_ports(&self) -> Vec<u16> {
+        let mut ports: Vec<u16> = self
+            .exposed
+            .iter()
+            .filter(|port| **port == Port::tcp(port.number()))
+            .map(Port::number)
+            .collect();
+        ports.sort_unstable();
+        ports
+    }
+
     /// Removes the container now and waits until the engine has done so.
     pub async fn remove(self) -> Result<()> {
         self.lease.remove().await
@@ -239,43 +252,63 @@ impl Container {
         Ok(ports)
     }
 
-    /// Waits for `wait` within the request's startup timeout.
-    async fn until_ready(&self, wait: &Wait, timeout: Duration) -> Result<()> {
-        let outcome =
-            tokio::time::timeout(timeout, wait.until_ready(self.engine(), &self.id)).await;
-        if let Ok(Ok(())) = outcome {
+    /// Waits for `wait` within the request's startup timeout; an error names
+    /// the strategy not satisfied, what it saw last, the container's state
+    /// and its last log lines.
+    pub(crate) async fn until_ready(&self, wait: &Wait, timeout: Duration) -> Result<()> {
+        let Err(NotReady {
+            waiting_for,
+            last_seen,
+            reason,
+        }) = wait.until_ready(self, Deadline::after(timeout)).await
+        else {
             return Ok(());
-        }
+        };
         let state = self.state().await;
         let logs = logs::tail(self.engine(), &self.id, logs::ERROR_TAIL_LINES).await;
-        let (image, container, waiting_for) =
-            (self.image.clone(), self.name.clone(), wait.to_string());
-        Err(match outcome {
-            Ok(Err(NotReady::Stopped)) => Error::ContainerExited {
+        let (image, container) = (self.image.clone(), self.name.clone());
+        Err(match reason {
+            Reason::Stopped => Error::ContainerExited {
                 image,
                 container,
                 exit_code: state.exit_code,
                 waiting_for,
+                last_seen,
                 logs,
             },
-            _ => Error::WaitTimeout {
+            Reason::TimedOut(timeout) => Error::WaitTimeout {
                 image,
                 container,
                 timeout,
                 waiting_for,
+                last_seen,
+                state: state.to_string(),
+                logs,
+            },
+            Reason::Failed => Error::WaitFailed {
+                image,
+                container,
+                waiting_for,
+                last_seen,
                 state: state.to_string(),
                 logs,
             },
         })
     }
 
-    async fn state(&self) -> State {
+    /// The engine's account of the container's state; `None` if the
+    /// engine cannot give it.
+    pub(crate) async fn inspect_state(&self) -> Option<ContainerState> {
         let inspect = self
             .engine()
             .docker()
             .inspect_container(&self.id, None)
             .await;
-        let state = inspect.ok().and_then(|inspect| inspect.state);
+        inspect.ok().and_then(|inspect| inspect.state)
+    }
+
+    async fn state(&self) -> State {
+        let state = self.inspect_state().await;
         State {
             status: state
                 .as_ref()

@@ -11,6 +11,7 @@ use std::net::IpAddr;
 use bollard::models::{ContainerCreateBody, HostConfig, NetworkingConfig, PortBinding};
 
 use crate::error::{Error, Result};
+use crate::healthcheck::Healthcheck;
 use crate::image_ref::ImageRef;
 use crate::mount::Mount;
 use crate::port::Port;
@@ -79,6 +80,7 @@ pub(crate) fn create_body(
         exposed_ports: Some(request.ports.iter().map(Port::to_string).collect()),
         hostname: request.hostname.clone(),
         working_dir: request.working_dir.clone(),
+        healthcheck: request.healthcheck.as_ref().map(Healthcheck::config),
         networking_config: first_network.map(|attachment| NetworkingConfig {
             endpoints_config: Some(HashMap::from([(
                 attachment.network.clone(),

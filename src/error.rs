@@ -71,10 +71,11 @@ pub enum Error {
         output: String,
     },
 
-    /// The container exited before it became ready.
+    /// The container exited before it became ready (or, waiting for an
+    /// exit code, exited with another one).
     #[error(
         "container {container} ({image}) exited with code {exit_code} before it was ready \
-         (waiting for {waiting_for})\n--- last log lines ---\n{logs}"
+         (waiting for {waiting_for}; last seen: {last_seen})\n--- last log lines ---\n{logs}"
     )]
     ContainerExited {
         /// The image the container runs.
@@ -85,25 +86,53 @@ pub enum Error {
         exit_code: i64,
         /// The wait strategy it did not satisfy.
         waiting_for: String,
+        /// What that strategy saw last, e.g. `connection refused`.
+        last_seen: String,
         /// Its last log lines, stdout and stderr interleaved.
         logs: String,
     },
 
-    /// The container did not become ready within its startup timeout.
+    /// The container did not become ready in time: within the wait
+    /// strategy's own timeout or the request's startup timeout, the shorter.
     #[error(
         "container {container} ({image}) was not ready after {timeout:?} \
-         (waiting for {waiting_for}); state: {state}\n--- last log lines ---\n{logs}"
+         (waiting for {waiting_for}; last seen: {last_seen}); state: {state}\n\
+         --- last log lines ---\n{logs}"
     )]
     WaitTimeout {
         /// The image the container runs.
         image: String,
         /// The container's name.
         container: String,
-        /// The startup timeout that ran out.
+        /// The timeout that ran out.
         timeout: Duration,
         /// The wait strategy it did not satisfy.
         waiting_for: String,
+        /// What that strategy saw last, e.g. `HTTP 503`.
+        last_seen: String,
         /// The container's state when the timeout ran out.
+        state: String,
+        /// Its last log lines, stdout and stderr interleaved.
+        logs: String,
+    },
+
+    /// The wait strategy saw that the container will never be ready, e.g.
+    /// its healthcheck says `unhealthy`, or there is nothing to check.
+    #[error(
+        "container {container} ({image}) will not become ready \
+         (waiting for {waiting_for}): {last_seen}; state: {state}\n\
+         --- last log lines ---\n{logs}"
+    )]
+    WaitFailed {
+        /// The image the container runs.
+        image: String,
+        /// The container's name.
+        container: String,
+        /// The wait strategy that failed.
+        waiting_for: String,
+        /// What it saw, e.g. `health: unhealthy; last check: …`.
+        last_seen: String,
+        /// The container's state then.
         state: String,
         /// Its last log lines, stdout and stderr interleaved.
         logs: String,

@@ -84,6 +84,11 @@ impl ExecCommand {
         self
     }
 
+    /// The command and its arguments.
+    pub(crate) fn argv(&self) -> &[String] {
+        &self.cmd
+    }
+
     /// The user to run as: `name`, `uid`, `name:group` or `uid:gid`
     /// (default: the container's). A name must exist in the image's
     /// `/etc/passwd`; a numeric id need not.

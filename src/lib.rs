@@ -27,7 +27,11 @@
 //!
 //! ## Where things are
 //! - [`ContainerRequest`] declares a container; [`Container`] is the running one.
-//! - [`Wait`] says when a container is ready.
+//! - [`Wait`] says when a container is ready: a log line ([`LogWait`]), a
+//!   listening port ([`PortWait`]), an HTTP(S) answer ([`HttpWait`]), the
+//!   engine's healthcheck ([`HealthWait`], declared with [`Healthcheck`]), a
+//!   command that succeeds ([`ExecWait`]), an exit code ([`ExitWait`]), a
+//!   fixed time, or all of several.
 //! - [`Engine`] is the connection (`DOCKER_HOST`, else the local socket).
 //! - [`ImageRef`] parses image references; image substitution
 //!   (`DOCKHAND_SUBSTITUTIONS`, see [`substitution`]) runs official
@@ -72,6 +76,7 @@ mod docker_config;
 mod engine;
 mod error;
 mod exec;
+mod healthcheck;
 mod image_build;
 mod image_ref;
 mod images;
@@ -106,6 +111,7 @@ pub use docker_config::DockerConfig;
 pub use engine::Engine;
 pub use error::{Error, Result};
 pub use exec::{ExecCommand, ExecOutput};
+pub use healthcheck::Healthcheck;
 pub use image_build::ImageBuild;
 pub use image_ref::ImageRef;
 pub use log_lines::LogLine;
@@ -122,4 +128,4 @@ pub use shared::{Shared, SharedStart};
 pub use stack::{Stack, StackRequest};
 pub use stats::Stats;
 pub use volume::{Volume, VolumeRequest};
-pub use wait::{LogStream, LogWait, Wait};
+pub use wait::{ExecWait, ExitWait, HealthWait, HttpWait, LogStream, LogWait, PortWait, Wait};

@@ -29,6 +29,7 @@ use crate::copy::CopyIn;
 use crate::docker_config::DockerConfig;
 use crate::engine::Engine;
 use crate::error::Result;
+use crate::healthcheck::Healthcheck;
 use crate::mount::Mount;
 use crate::network::{Attachment, Network};
 use crate::port::Port;
@@ -75,6 +76,7 @@ pub struct ContainerRequest {
     pub(crate) hostname: Option<String>,
     pub(crate) working_dir: Option<String>,
     pub(crate) extra_hosts: Vec<(String, String)>,
+    pub(crate) healthcheck: Option<Healthcheck>,
     pub(crate) wait: Wait,
     pub(crate) startup_timeout: Duration,
     pub(crate) reuse: bool,
@@ -103,6 +105,7 @@ impl ContainerRequest {
             hostname: None,
             working_dir: None,
             extra_hosts: Vec::new(),
+            healthcheck: None,
             wait: Wait::Nothing,
             startup_timeout: DEFAULT_STARTUP_TIMEOUT,
             reuse: false,
@@ -286,6 +289,13 @@ impl ContainerRequest {
     /// the container does not reach the host's loopback.
     pub fn host_access(self) -> Self {
         self.extra_host(HOST_INTERNAL, HOST_GATEWAY)
+    }
+
+    /// A healthcheck for the engine to run, replacing the image's; see
+    /// [`Healthcheck`] and [`Wait::healthy`].
+    pub fn healthcheck(mut self, healthcheck: Healthcheck) -> Self {
+        self.healthcheck = Some(healthcheck);
+        self
     }
 
     /// What makes the container ready; see [`Wait`].

@@ -7,18 +7,20 @@ use std::time::Duration;
 use common::{container_exists, container_labels, exchange, gone_within, BUSYBOX};
 use dockhand::{ContainerRequest, LogStream, Wait};
 
-/// A busybox web server that logs `serving` once its page is written.
+/// A busybox web server, ready once it listens. (A log line written before
+/// `httpd` starts would come before it listens: a test's request could
+/// arrive in between.)
 fn web_server() -> ContainerRequest {
     ContainerRequest::new(BUSYBOX)
         .cmd([
             "sh",
             "-c",
             "mkdir /www && echo \"hello from $GREETING\" > /www/index.html \
-             && echo serving && exec httpd -f -p 8080 -h /www",
+             && exec httpd -f -p 8080 -h /www",
         ])
         .env("GREETING", "dockhand")
         .expose(8080)
-        .wait_for(Wait::log("serving"))
+        .wait_for(Wait::listening())
 }
 
 #[tokio::test]

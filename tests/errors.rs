@@ -105,6 +105,7 @@ async fn a_container_that_exits_early_fails_at_once_with_code_and_logs() {
         exit_code,
         waiting_for,
         logs,
+        ..
     } = &error
     else {
         panic!("expected ContainerExited, got {error:?}");

@@ -259,7 +259,6 @@ fn lifecycle_calls_work_from_any_executor() {
 }
 
 #[tokio::test]
-#[ignore = "needs log waits that count only the lines since the latest start"]
 async fn start_waits_for_the_wait_strategy_again() {
     let container = ContainerRequest::new(BUSYBOX)
         .cmd([

@@ -192,17 +192,34 @@ pub fn containers_labelled(labels: &[&str]) -> Vec<String> {
 
 /// The labels of a container, as `key=value` lines.
 pub fn container_labels(name: &str) -> String {
+    container_inspect(
+        name,
+        "{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}\n{{end}}",
+    )
+}
+
+/// What `docker container inspect --format FORMAT` says of a container.
+pub fn container_inspect(name: &str, format: &str) -> String {
     let output = Command::new("docker")
-        .args([
-            "container",
-            "inspect",
-            "--format",
-            "{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}\n{{end}}",
-            name,
-        ])
+        .args(["container", "inspect", "--format", format, name])
         .output()
         .expect("the docker command line runs");
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The local image that runs for `reference`: its substitute from the
+/// `DOCKHAND_SUBSTITUTIONS` file, if it has one (for a Dockerfile's `FROM`,
+/// which no substitution reaches).
+pub fn local_image(reference: &str) -> String {
+    let substitutes = std::env::var("DOCKHAND_SUBSTITUTIONS")
+        .ok()
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok());
+    substitutes
+        .as_ref()
+        .and_then(|file| file["images"][reference].as_str())
+        .unwrap_or(reference)
+        .to_string()
 }
 
 /// Sends `request` over TCP and reads the answer until the peer closes or
