@@ -64,7 +64,7 @@ mod network;
 mod port;
 pub mod reaper;
 mod request;
-mod runtime;
+pub mod runtime;
 pub mod session;
 pub mod substitution;
 mod sweep;

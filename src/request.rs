@@ -133,6 +133,17 @@ impl ContainerRequest {
         self
     }
 
+    /// Mounts a fresh, empty tmpfs (kept in memory) at `path`: fast
+    /// scratch space that goes with the container, e.g. a database's data.
+    pub fn tmpfs(mut self, path: impl Into<String>) -> Self {
+        self.mounts.push(Mount {
+            target: Some(path.into()),
+            typ: Some(MountType::TMPFS),
+            ..Default::default()
+        });
+        self
+    }
+
     /// What makes the container ready; see [`Wait`].
     pub fn wait_for(mut self, wait: impl Into<Wait>) -> Self {
         self.wait = wait.into();
