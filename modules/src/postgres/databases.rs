@@ -1,43 +1,4 @@
 //! Per-test databases on one shared postgres server.
-//!
-//! A container per test costs seconds; a database per test on a running
-//! server costs milliseconds. [`PostgresContainer::databases`] makes a
-//! template once (the schema and seed data applied to it a single time),
-//! and each test then takes a fresh copy of it with
-//! [`PostgresDatabases::database`] (`CREATE DATABASE … TEMPLATE …`). A test
-//! sees only its own database's rows; when its [`PostgresDatabase`] drops,
-//! the database is dropped in the background.
-//!
-//! ```no_run
-//! use dockhand_modules::{Postgres, PostgresContainer, PostgresDatabases};
-//! use tokio::sync::OnceCell;
-//! use tokio_postgres::NoTls;
-//!
-//! // One server and one template per test binary.
-//! async fn databases() -> &'static PostgresDatabases {
-//!     static SERVER: OnceCell<(PostgresContainer, PostgresDatabases)> = OnceCell::const_new();
-//!     let (_, databases) = SERVER
-//!         .get_or_init(|| async {
-//!             let server = Postgres::new().start().await.unwrap();
-//!             let schema = "CREATE TABLE users (name text); INSERT INTO users VALUES ('seed');";
-//!             let databases = server.databases(schema).await.unwrap();
-//!             (server, databases)
-//!         })
-//!         .await;
-//!     databases
-//! }
-//!
-//! #[tokio::test]
-//! async fn signs_up() -> Result<(), Box<dyn std::error::Error>> {
-//!     let database = databases().await.database().await?;
-//!     let (client, connection) = tokio_postgres::connect(&database.connection_string(), NoTls).await?;
-//!     tokio::spawn(connection);
-//!     client.execute("INSERT INTO users VALUES ('ada')", &[]).await?;
-//!     Ok(())
-//! } // the database is dropped here, in the background
-//! ```
-//!
-//! [`PostgresContainer::databases`]: crate::PostgresContainer::databases
 
 use std::sync::Arc;
 
@@ -48,8 +9,47 @@ use super::server::{failed, Server};
 use crate::error::Result;
 use crate::secret::random_token;
 
-/// A template on a shared server, from which each test gets a fresh
-/// database; see the [module docs](self). Cheap to clone.
+/// A template on a shared postgres server from which each test gets a
+/// fresh database of its own. Cheap to clone.
+///
+/// A container per test costs seconds; a database per test on a running
+/// server costs milliseconds. [`PostgresContainer::databases`] makes a
+/// template once (the schema and seed data applied to it a single time),
+/// and each test then takes a fresh copy of it with
+/// [`PostgresDatabases::database`] (`CREATE DATABASE … TEMPLATE …`). A test
+/// sees only its own database's rows; when its [`PostgresDatabase`] drops,
+/// the database is dropped in the background.
+///
+/// ```no_run
+/// use dockhand_modules::{Postgres, PostgresContainer, PostgresDatabases};
+/// use tokio::sync::OnceCell;
+/// use tokio_postgres::NoTls;
+///
+/// // One server and one template per test binary.
+/// async fn databases() -> &'static PostgresDatabases {
+///     static SERVER: OnceCell<(PostgresContainer, PostgresDatabases)> = OnceCell::const_new();
+///     let (_, databases) = SERVER
+///         .get_or_init(|| async {
+///             let server = Postgres::new().start().await.unwrap();
+///             let schema = "CREATE TABLE users (name text); INSERT INTO users VALUES ('seed');";
+///             let databases = server.databases(schema).await.unwrap();
+///             (server, databases)
+///         })
+///         .await;
+///     databases
+/// }
+///
+/// #[tokio::test]
+/// async fn signs_up() -> Result<(), Box<dyn std::error::Error>> {
+///     let database = databases().await.database().await?;
+///     let (client, connection) = tokio_postgres::connect(&database.connection_string(), NoTls).await?;
+///     tokio::spawn(connection);
+///     client.execute("INSERT INTO users VALUES ('ada')", &[]).await?;
+///     Ok(())
+/// } // the database is dropped here, in the background
+/// ```
+///
+/// [`PostgresContainer::databases`]: crate::PostgresContainer::databases
 #[derive(Debug, Clone)]
 pub struct PostgresDatabases {
     template: Arc<Template>,

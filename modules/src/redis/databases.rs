@@ -1,38 +1,4 @@
 //! Per-test logical databases on one shared redis server.
-//!
-//! A redis server has a fixed number of logical databases (16 unless
-//! configured with `databases`), each with keys of its own (`SELECT n`).
-//! [`RedisContainer::databases`] hands them out one per test: database 0
-//! stays for direct use of the server, the others go to tests, and a test
-//! that asks while all are taken waits until one is released. A released
-//! database is flushed (`FLUSHDB`) in the background before the next test
-//! gets it, so no test sees another's keys.
-//!
-//! ```no_run
-//! use dockhand_modules::{Redis, RedisContainer, RedisDatabases};
-//! use redis::AsyncCommands;
-//! use tokio::sync::OnceCell;
-//!
-//! async fn databases() -> &'static RedisDatabases {
-//!     static SERVER: OnceCell<RedisContainer> = OnceCell::const_new();
-//!     let server = SERVER
-//!         .get_or_init(|| async { Redis::new().start().await.unwrap() })
-//!         .await;
-//!     server.databases().await.unwrap()
-//! }
-//!
-//! #[tokio::test]
-//! async fn counts_visits() -> Result<(), Box<dyn std::error::Error>> {
-//!     let database = databases().await.database().await?;
-//!     let client = redis::Client::open(database.url())?;
-//!     let mut connection = client.get_multiplexed_async_connection().await?;
-//!     let visits: i64 = connection.incr("visits", 1).await?;
-//!     assert_eq!(visits, 1); // no other test's key
-//!     Ok(())
-//! } // flushed and handed to the next test here
-//! ```
-//!
-//! [`RedisContainer::databases`]: crate::RedisContainer::databases
 
 use std::sync::{Arc, Mutex};
 
@@ -42,8 +8,42 @@ use super::database::RedisDatabase;
 use super::server::Server;
 use crate::error::{Error, Result};
 
-/// The logical databases of a shared server, one per test at a time; see
-/// the [module docs](self). Cheap to clone.
+/// The logical databases of a shared redis server, handed to one test at
+/// a time. Cheap to clone.
+///
+/// A redis server has a fixed number of logical databases (16 unless
+/// configured with `databases`), each with keys of its own (`SELECT n`).
+/// [`RedisContainer::databases`] hands them out one per test: database 0
+/// stays for direct use of the server, the others go to tests, and a test
+/// that asks while all are taken waits until one is released. A released
+/// database is flushed (`FLUSHDB`) in the background before the next test
+/// gets it, so no test sees another's keys.
+///
+/// ```no_run
+/// use dockhand_modules::{Redis, RedisContainer, RedisDatabases};
+/// use redis::AsyncCommands;
+/// use tokio::sync::OnceCell;
+///
+/// async fn databases() -> &'static RedisDatabases {
+///     static SERVER: OnceCell<RedisContainer> = OnceCell::const_new();
+///     let server = SERVER
+///         .get_or_init(|| async { Redis::new().start().await.unwrap() })
+///         .await;
+///     server.databases().await.unwrap()
+/// }
+///
+/// #[tokio::test]
+/// async fn counts_visits() -> Result<(), Box<dyn std::error::Error>> {
+///     let database = databases().await.database().await?;
+///     let client = redis::Client::open(database.url())?;
+///     let mut connection = client.get_multiplexed_async_connection().await?;
+///     let visits: i64 = connection.incr("visits", 1).await?;
+///     assert_eq!(visits, 1); // no other test's key
+///     Ok(())
+/// } // flushed and handed to the next test here
+/// ```
+///
+/// [`RedisContainer::databases`]: crate::RedisContainer::databases
 #[derive(Debug, Clone)]
 pub struct RedisDatabases {
     pool: Arc<Pool>,
