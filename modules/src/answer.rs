@@ -15,18 +15,16 @@ use tokio::time::Instant;
 
 use crate::error::{Error, Result};
 
-/// How long a module's client keeps trying, once the logs said ready.
-pub(crate) const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// The pause between two tries.
 const RETRY_INTERVAL: Duration = Duration::from_millis(50);
 
-/// Runs `ask` until it succeeds; after `ANSWER_TIMEOUT` the error names
+/// Runs `ask` until it succeeds; after `timeout` the error names
 /// the service, the container and the client's last error. Runs on
 /// dockhand's runtime, where the clients' connection tasks can live.
 pub(crate) async fn until_answers<F, Fut, E>(
     service: &'static str,
     container: &str,
+    timeout: Duration,
     mut ask: F,
 ) -> Result<()>
 where
@@ -36,18 +34,20 @@ where
 {
     let container = container.to_string();
     dockhand::runtime::run(async move {
-        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        let deadline = Instant::now() + timeout;
+        let mut last_error = "no try ended within the timeout".to_string();
         loop {
-            let last_error = match tokio::time::timeout_at(deadline, ask()).await {
+            match tokio::time::timeout_at(deadline, ask()).await {
                 Ok(Ok(())) => return Ok(()),
-                Ok(Err(error)) => error.to_string(),
-                Err(_) => "the last try did not end in time".to_string(),
-            };
+                Ok(Err(error)) => last_error = error.to_string(),
+                // Cut short by the deadline: the try before says more.
+                Err(_) => {}
+            }
             if Instant::now() >= deadline {
                 return Err(Error::NoAnswer {
                     service,
                     container,
-                    timeout: ANSWER_TIMEOUT,
+                    timeout,
                     last_error,
                 });
             }

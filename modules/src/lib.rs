@@ -20,8 +20,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Every builder can change the image, its tag and the environment
-//! (`.image(..)`, `.tag(..)`, `.env(..)`), gives its plain
+//! Every builder can change the image, its tag, the environment and the
+//! startup timeout (`.image(..)`, `.tag(..)`, `.env(..)`,
+//! `.startup_timeout(..)`), gives its plain
 //! [`dockhand::ContainerRequest`] with `.request()` (to join a network with
 //! an alias, or a stack), and turns a container started from that request
 //! into its typed handle with `.adopt(container)`; `.start()` does both.
@@ -49,10 +50,10 @@
 #[cfg(any(feature = "postgres", feature = "redis", feature = "nginx"))]
 mod answer;
 mod error;
-#[cfg(any(feature = "postgres", feature = "redis", feature = "nginx"))]
-mod image_overrides;
 #[cfg(feature = "nginx")]
 pub mod nginx;
+#[cfg(any(feature = "postgres", feature = "redis", feature = "nginx"))]
+mod overrides;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "redis")]

@@ -38,7 +38,7 @@ pub use container::NginxContainer;
 
 use crate::answer;
 use crate::error::Result;
-use crate::image_overrides::{image_override_methods, ImageOverrides};
+use crate::overrides::{override_methods, Overrides};
 use crate::startup_files::{self, StartupFiles};
 
 /// The official image's content root.
@@ -52,14 +52,14 @@ const FILE_MODE: u32 = 0o644;
 #[derive(Debug, Clone)]
 #[must_use = "a module does nothing until it is started"]
 pub struct Nginx {
-    overrides: ImageOverrides,
+    overrides: Overrides,
     files: StartupFiles,
 }
 
 impl Default for Nginx {
     fn default() -> Self {
         Nginx {
-            overrides: ImageOverrides::new("nginx", "1.22"),
+            overrides: Overrides::new("nginx", "1.22"),
             files: StartupFiles::default(),
         }
     }
@@ -74,7 +74,7 @@ impl Nginx {
         Self::default()
     }
 
-    image_override_methods!();
+    override_methods!();
 
     /// Serves `bytes` at `path` below the content root, e.g. `index.html`
     /// or `css/site.css`.
@@ -140,10 +140,15 @@ impl Nginx {
         let port = container.host_port(Self::PORT)?;
         let site = NginxContainer::new(container, port);
         let root = format!("{}/", site.url());
-        answer::until_answers("nginx", site.container().name(), move || {
-            let root = root.clone();
-            async move { reqwest::get(root).await.map(drop) }
-        })
+        answer::until_answers(
+            "nginx",
+            site.container().name(),
+            self.overrides.startup_timeout,
+            move || {
+                let root = root.clone();
+                async move { reqwest::get(root).await.map(drop) }
+            },
+        )
         .await?;
         Ok(site)
     }

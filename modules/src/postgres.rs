@@ -61,7 +61,7 @@ pub use snapshot::PostgresSnapshot;
 
 use crate::answer;
 use crate::error::Result;
-use crate::image_overrides::{image_override_methods, ImageOverrides};
+use crate::overrides::{override_methods, Overrides};
 use crate::secret::Secret;
 use crate::startup_files::{self, StartupFiles};
 use server::Server;
@@ -77,7 +77,7 @@ const READY_LINE: &str = "database system is ready to accept connections";
 #[derive(Debug, Clone)]
 #[must_use = "a module does nothing until it is started"]
 pub struct Postgres {
-    overrides: ImageOverrides,
+    overrides: Overrides,
     user: String,
     password: Secret,
     database: String,
@@ -89,7 +89,7 @@ pub struct Postgres {
 impl Default for Postgres {
     fn default() -> Self {
         Postgres {
-            overrides: ImageOverrides::new("postgres", "15"),
+            overrides: Overrides::new("postgres", "15"),
             user: "postgres".to_string(),
             password: Secret::random(),
             database: "postgres".to_string(),
@@ -109,7 +109,7 @@ impl Postgres {
         Self::default()
     }
 
-    image_override_methods!();
+    override_methods!();
 
     /// The superuser to create (`POSTGRES_USER`, default `postgres`).
     pub fn user(mut self, user: impl Into<String>) -> Self {
@@ -209,16 +209,21 @@ impl Postgres {
             password: self.password.clone(),
         };
         let (check, database) = (server.clone(), self.database.clone());
-        answer::until_answers("postgres", container.name(), move || {
-            let (server, database) = (check.clone(), database.clone());
-            async move {
-                let logged_in = async {
-                    let client = server.connect(&database).await?;
-                    client.simple_query("SELECT 1").await
-                };
-                logged_in.await.map(drop).map_err(|error| describe(&error))
-            }
-        })
+        answer::until_answers(
+            "postgres",
+            container.name(),
+            self.overrides.startup_timeout,
+            move || {
+                let (server, database) = (check.clone(), database.clone());
+                async move {
+                    let logged_in = async {
+                        let client = server.connect(&database).await?;
+                        client.simple_query("SELECT 1").await
+                    };
+                    logged_in.await.map(drop).map_err(|error| describe(&error))
+                }
+            },
+        )
         .await?;
         Ok(PostgresContainer::new(
             container,

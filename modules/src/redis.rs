@@ -39,7 +39,7 @@ pub use databases::RedisDatabases;
 
 use crate::answer;
 use crate::error::Result;
-use crate::image_overrides::{image_override_methods, ImageOverrides};
+use crate::overrides::{override_methods, Overrides};
 use crate::secret::Secret;
 use server::Server;
 
@@ -47,7 +47,7 @@ use server::Server;
 #[derive(Debug, Clone)]
 #[must_use = "a module does nothing until it is started"]
 pub struct Redis {
-    overrides: ImageOverrides,
+    overrides: Overrides,
     password: Option<Secret>,
     config: Vec<(String, String)>,
 }
@@ -55,7 +55,7 @@ pub struct Redis {
 impl Default for Redis {
     fn default() -> Self {
         Redis {
-            overrides: ImageOverrides::new("redis", "7"),
+            overrides: Overrides::new("redis", "7"),
             password: None,
             config: Vec::new(),
         }
@@ -71,7 +71,7 @@ impl Redis {
         Self::default()
     }
 
-    image_override_methods!();
+    override_methods!();
 
     /// Requires clients to log in with `password` (`--requirepass`).
     pub fn password(mut self, password: impl Into<String>) -> Self {
@@ -128,16 +128,21 @@ impl Redis {
             password: self.password.clone(),
         };
         let check = server.clone();
-        answer::until_answers("redis", container.name(), move || {
-            let server = check.clone();
-            async move {
-                let mut connection = server.connect(0).await?;
-                ::redis::cmd("PING")
-                    .query_async::<String>(&mut connection)
-                    .await
-                    .map(drop)
-            }
-        })
+        answer::until_answers(
+            "redis",
+            container.name(),
+            self.overrides.startup_timeout,
+            move || {
+                let server = check.clone();
+                async move {
+                    let mut connection = server.connect(0).await?;
+                    ::redis::cmd("PING")
+                        .query_async::<String>(&mut connection)
+                        .await
+                        .map(drop)
+                }
+            },
+        )
         .await?;
         Ok(RedisContainer::new(container, server))
     }

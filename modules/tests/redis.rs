@@ -3,8 +3,10 @@
 
 mod common;
 
+use std::time::Duration;
+
 use dockhand::{ContainerRequest, ExecCommand, Network};
-use dockhand_modules::Redis;
+use dockhand_modules::{Error, Redis};
 
 #[tokio::test]
 async fn the_password_is_required_and_config_applied() {
@@ -79,4 +81,31 @@ async fn joins_a_network_under_an_alias_and_runs_another_image_name() {
         .await
         .unwrap();
     assert!(answer.stdout.starts_with("+PONG"), "{answer:?}");
+}
+
+#[tokio::test]
+async fn a_server_that_refuses_the_client_is_not_ready() {
+    let without_password = Redis::new().request().start().await.unwrap();
+    let name = without_password.name().to_string();
+    let error = Redis::new()
+        .password("expected")
+        .startup_timeout(Duration::from_secs(1))
+        .adopt(without_password)
+        .await
+        .unwrap_err();
+    match &error {
+        Error::NoAnswer {
+            service,
+            container,
+            last_error,
+            ..
+        } => {
+            assert_eq!((*service, container.as_str()), ("redis", name.as_str()));
+            assert!(
+                last_error.to_lowercase().contains("authentication"),
+                "{last_error}"
+            );
+        }
+        other => panic!("expected NoAnswer, got {other}"),
+    }
 }

@@ -1,5 +1,5 @@
-//! What every module lets a test change: the image, its tag, and the
-//! container's environment.
+//! What every module lets a test change: the image, its tag, the
+//! container's environment, and how long it may take to be ready.
 //!
 //! A module names the official image (`postgres:15`, `redis:7`,
 //! `nginx:1.22`); a test may run another tag, a mirror's copy, or an image
@@ -7,29 +7,34 @@
 //! variable. The environment a test sets is applied last, so it wins over
 //! the module's own.
 
-use dockhand::ContainerRequest;
+use std::time::Duration;
 
-/// The image and environment overrides of a module.
+use dockhand::{ContainerRequest, DEFAULT_STARTUP_TIMEOUT};
+
+/// The overrides of a module.
 #[derive(Debug, Clone)]
-pub(crate) struct ImageOverrides {
+pub(crate) struct Overrides {
     pub(crate) name: String,
     pub(crate) tag: String,
     pub(crate) env: Vec<(String, String)>,
+    pub(crate) startup_timeout: Duration,
 }
 
-impl ImageOverrides {
+impl Overrides {
     /// The official image `name:tag`, unchanged.
-    pub(crate) fn new(name: &str, tag: &str) -> ImageOverrides {
-        ImageOverrides {
+    pub(crate) fn new(name: &str, tag: &str) -> Overrides {
+        Overrides {
             name: name.to_string(),
             tag: tag.to_string(),
             env: Vec::new(),
+            startup_timeout: DEFAULT_STARTUP_TIMEOUT,
         }
     }
 
     /// A request for the image, to which the module adds its own settings.
     pub(crate) fn request(&self) -> ContainerRequest {
         ContainerRequest::new(format!("{}:{}", self.name, self.tag))
+            .startup_timeout(self.startup_timeout)
     }
 
     /// Applies the test's environment on top of the module's.
@@ -40,9 +45,9 @@ impl ImageOverrides {
     }
 }
 
-/// The builder methods `image`, `tag` and `env`, the same on every module
-/// (each has a field `overrides: ImageOverrides`).
-macro_rules! image_override_methods {
+/// The builder methods `image`, `tag`, `env` and `startup_timeout`, the
+/// same on every module (each has a field `overrides: Overrides`).
+macro_rules! override_methods {
     () => {
         /// Runs another image instead of the official one (a name without
         /// tag, e.g. `mirror.internal/library/postgres`). It must keep the
@@ -64,7 +69,15 @@ macro_rules! image_override_methods {
             self.overrides.env.push((name.into(), value.into()));
             self
         }
+
+        /// How long the container may take to log that it is ready, and
+        /// then, once more, its service to answer a client (default 60 s
+        /// each).
+        pub fn startup_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.overrides.startup_timeout = timeout;
+            self
+        }
     };
 }
 
-pub(crate) use image_override_methods;
+pub(crate) use override_methods;
