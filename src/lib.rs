@@ -95,7 +95,7 @@ mod request;
 mod resources;
 mod restart_policy;
 pub mod reuse;
-mod runtime;
+pub mod runtime;
 mod security;
 pub mod session;
 pub mod shared;

@@ -9,6 +9,18 @@
 //!
 //! A call carries the caller's `tracing` subscriber along, so that progress
 //! events reach the subscriber a test set for itself, not only a global one.
+//!
+//! It is public for the same reason: code built on dockhand (its modules, a
+//! shared fixture) runs client connections that must outlive one test's
+//! runtime here too.
+//!
+//! ```
+//! # async fn demo() {
+//! // Runs on dockhand's runtime, awaited from the caller's.
+//! let answer = dockhand::runtime::run(async { 6 * 7 }).await;
+//! assert_eq!(answer, 42);
+//! # }
+//! ```
 
 use std::future::{poll_fn, Future};
 use std::pin::pin;
@@ -31,7 +43,7 @@ static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
 /// Runs `future` on the background runtime and waits for it from any
 /// executor. Should the caller stop waiting, the future still runs to its end,
 /// so that what it created is owned (and in time removed) by its result.
-pub(crate) async fn run<F>(future: F) -> F::Output
+pub async fn run<F>(future: F) -> F::Output
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -60,7 +72,7 @@ where
 }
 
 /// Starts `future` on the background runtime without waiting for it.
-pub(crate) fn spawn<F>(future: F)
+pub fn spawn<F>(future: F)
 where
     F: Future<Output = ()> + Send + 'static,
 {
