@@ -28,7 +28,8 @@
 //! ## Where things are
 //! - [`ContainerRequest`] declares a container; [`Container`] is the running one.
 //! - [`Wait`] says when a container is ready.
-//! - [`Engine`] is the connection (`DOCKER_HOST`, else the local socket).
+//! - [`Engine`] is the connection: `DOCKER_HOST`, the current Docker
+//!   context, else the local sockets of Docker and Podman; TLS for `tcp://`.
 //! - [`ImageRef`] parses image references; image substitution
 //!   (`DOCKHAND_SUBSTITUTIONS`, see [`substitution`]) runs official
 //!   references on other images.
@@ -51,6 +52,8 @@
 
 mod container;
 mod copy;
+mod docker_context;
+mod endpoint;
 mod engine;
 mod error;
 mod exec;
