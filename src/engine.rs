@@ -295,13 +295,10 @@ fn tls_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
             Some(bollard::errors::Error::IOError { err }) => Some(err),
             _ => error.downcast_ref::<std::io::Error>(),
         };
-        if let Some(tls) = io
-            .and_then(std::io::Error::get_ref)
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        {
-            return Some(tls.to_string());
-        }
-        next = error.source();
+        next = match io.and_then(std::io::Error::get_ref) {
+            Some(carried) => Some(carried as &(dyn std::error::Error + 'static)),
+            None => error.source(),
+        };
     }
     None
 }
