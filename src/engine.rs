@@ -54,7 +54,7 @@ const REQUEST_TIMEOUT_SECS: u64 = 300;
 pub struct Engine {
     docker: Docker,
     address: String,
-    tls: Option<PathBuf>,
+    cert_path: Option<PathBuf>,
     host: String,
 }
 
@@ -117,7 +117,7 @@ impl Engine {
         Ok(Engine {
             docker,
             address: endpoint.address().to_string(),
-            tls: endpoint.tls().map(Path::to_path_buf),
+            cert_path: endpoint.tls().map(Path::to_path_buf),
             host,
         })
     }
@@ -146,7 +146,7 @@ impl Engine {
 
     /// The folder of TLS material, when the engine is reached over TLS.
     pub(crate) fn cert_path(&self) -> Option<&Path> {
-        self.tls.as_deref()
+        self.cert_path.as_deref()
     }
 
     /// The API client; use only from the background runtime.

@@ -111,15 +111,25 @@ fn with_substitutions(command: &mut Command) -> &mut Command {
     )
 }
 
-/// The whole suite on the main engine, then the remote-engine tests on a
-/// TLS engine started for them, which is stopped whatever they do.
+/// The whole suite on the main engine, then (whatever its outcome) the
+/// remote-engine tests on a TLS engine started for them.
 async fn test(extra: &[String]) -> Result<(), Failure> {
     let images = images().await?;
-    check(with_substitutions(&mut cargo(
+    let suite = check(with_substitutions(&mut cargo(
         &["test", "--workspace", "--all-features"],
         extra,
-    )))?;
-    let engine = start_tls_engine(&images).await?;
+    )));
+    let remote = remote_engine_tests(&images).await;
+    match (suite, remote) {
+        (Err(suite), Err(remote)) => Err(format!("{suite}\nxtask: {remote}").into()),
+        (suite, remote) => suite.and(remote),
+    }
+}
+
+/// `tests/remote_engine.rs` on a TLS engine, which is stopped whatever they
+/// do; fails too if they leave anything on it.
+async fn remote_engine_tests(images: &HashMap<String, String>) -> Result<(), Failure> {
+    let engine = start_tls_engine(images).await?;
     let tests = check(
         with_substitutions(&mut cargo(
             &["test", "-p", "dockhand", "--test", "remote_engine", "--"],

@@ -174,7 +174,9 @@ impl TlsEngine {
     /// Stops dockerd and removes the bridge and the folder.
     pub fn stop(mut self) -> Result<(), Failure> {
         self.stopped = true;
-        clean_up(&self.dir, self.dockerd.take())
+        clean_up(&self.dir, self.dockerd.take())?;
+        println!("xtask: TLS engine stopped and removed");
+        Ok(())
     }
 
     fn docker(&self) -> Command {
