@@ -126,9 +126,12 @@ pub(crate) mod tests {
         pub(crate) fn remote_context(&self, host: &str) -> &ConfigDir {
             self.write(
                 &format!("contexts/meta/{REMOTE}/meta.json"),
-                &format!(
-                    r#"{{"Name":"remote","Metadata":{{}},"Endpoints":{{"docker":{{"Host":"{host}","SkipTLSVerify":false}}}}}}"#
-                ),
+                &serde_json::json!({
+                    "Name": "remote",
+                    "Metadata": {},
+                    "Endpoints": { "docker": { "Host": host, "SkipTLSVerify": false } },
+                })
+                .to_string(),
             )
         }
     }

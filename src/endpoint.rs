@@ -1,18 +1,10 @@
-//! Where the Docker engine is: the detection order of
-//! [`Engine::from_env`](crate::Engine::from_env).
+//! Where the Docker engine is: the detection order that
+//! [`Engine::from_env`](crate::Engine::from_env) documents, as a pure
+//! function of the environment, so that it is tested without an engine.
 //!
-//! 1. `DOCKER_HOST`; for a `tcp://` address with `DOCKER_TLS_VERIFY` set,
-//!    over TLS with `ca.pem`, `cert.pem` and `key.pem` from
-//!    `DOCKER_CERT_PATH` (default: the Docker config folder);
-//! 2. the current Docker context (see [`docker_context`](crate::docker_context));
-//! 3. the default socket `/var/run/docker.sock`;
-//! 4. rootless Docker's `$XDG_RUNTIME_DIR/docker.sock`;
-//! 5. Podman's `$XDG_RUNTIME_DIR/podman/podman.sock`, then
-//!    `/run/podman/podman.sock`.
-//!
-//! The first two are the user's choice: when one is set it is the only
-//! engine tried, so tests never land on another engine than the one chosen.
-//! The sockets are guesses: the first that answers wins.
+//! `DOCKER_HOST` and the current Docker context are the user's choice: when
+//! one is set it is the only engine tried. The sockets of Docker, rootless
+//! Docker and Podman are guesses, tried in order until one answers.
 
 use std::path::{Path, PathBuf};
 

@@ -1,25 +1,16 @@
 //! The connection to a Docker engine.
 //!
-//! dockhand finds the engine the way the `docker` command line does, in
-//! this order:
-//! 1. `DOCKER_HOST` (`unix://…` or `tcp://…`); a `tcp://` engine is reached
-//!    over TLS when `DOCKER_TLS_VERIFY` is set, with `ca.pem`, `cert.pem`
-//!    and `key.pem` from `DOCKER_CERT_PATH` (default `~/.docker`);
-//! 2. the current Docker context (`DOCKER_CONTEXT`, else `currentContext` in
-//!    `$DOCKER_CONFIG/config.json`), with its TLS material if it has some;
-//! 3. the default socket `/var/run/docker.sock`;
-//! 4. rootless Docker at `$XDG_RUNTIME_DIR/docker.sock`;
-//! 5. Podman at `$XDG_RUNTIME_DIR/podman/podman.sock`, then
-//!    `/run/podman/podman.sock`.
-//!
-//! An engine named by the first two is the only one tried: tests never land
-//! on another engine than the one the user chose. The sockets are tried in
-//! order and the first that answers wins; when none does,
-//! [`Error::NoEngineFound`] names each address and why. The API version is
-//! negotiated, so old engines (API 1.41) and new ones both answer. An engine
-//! that does not answer is an [`Error::EngineUnreachable`] within five
-//! seconds, never a hang; a TLS failure (wrong CA, refused client
-//! certificate) is an [`Error::EngineTls`].
+//! dockhand finds the engine the way the `docker` command line does, in the
+//! order [`Engine::from_env`] lists: what the user configured
+//! (`DOCKER_HOST`, the current Docker context) is the only engine tried, so
+//! tests never land on another engine than the one chosen; otherwise the
+//! usual sockets of Docker and Podman are tried and the first that answers
+//! wins, and when none does, [`Error::NoEngineFound`] names each address
+//! and why. The API version is negotiated, so old engines (API 1.41) and new
+//! ones both answer. An engine that does not answer is an
+//! [`Error::EngineUnreachable`] within five seconds, never a hang; a TLS
+//! failure (wrong CA, refused client certificate, missing files) is an
+//! [`Error::EngineTls`].
 //!
 //! Ports a container publishes are reached on [`Engine::host`]: loopback for
 //! a local socket, the engine's host for `tcp://`, or `DOCKHAND_HOST_OVERRIDE`
@@ -31,7 +22,9 @@
 //! println!("engine at {}, ports on {}", engine.address(), engine.host());
 //!
 //! // An engine of your own choosing, over TLS:
-//! let remote = dockhand::Engine::connect_tls("tcp://10.0.0.5:2376", "/etc/dockhand/certs").await?;
+//! let remote =
+//!     dockhand::Engine::connect_tls("tcp://ci-engine.internal:2376", "/etc/ci/docker-certs")
+//!         .await?;
 //! # Ok(()) }
 //! ```
 
@@ -59,8 +52,21 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// The engine named by the environment (see the [module docs](self) for
-    /// the order), connected once per process and shared.
+    /// The engine named by the environment, connected once per process and
+    /// shared. The first of these that applies wins:
+    /// 1. `DOCKER_HOST` (`unix://…` or `tcp://…`); a `tcp://` engine is
+    ///    reached over TLS when `DOCKER_TLS_VERIFY` is set, with `ca.pem`,
+    ///    `cert.pem` and `key.pem` from `DOCKER_CERT_PATH` (default: the
+    ///    Docker config folder, `$DOCKER_CONFIG` or `~/.docker`);
+    /// 2. the current Docker context (`DOCKER_CONTEXT`, else `currentContext`
+    ///    in `$DOCKER_CONFIG/config.json`), with its TLS material if it has
+    ///    some;
+    /// 3. the default socket `/var/run/docker.sock`;
+    /// 4. rootless Docker at `$XDG_RUNTIME_DIR/docker.sock`;
+    /// 5. Podman at `$XDG_RUNTIME_DIR/podman/podman.sock`, then
+    ///    `/run/podman/podman.sock`.
+    ///
+    /// 1 and 2 are tried alone; 3 to 5 in order until one answers.
     pub async fn from_env() -> Result<Engine> {
         static SHARED: OnceCell<Engine> = OnceCell::const_new();
         SHARED

@@ -280,34 +280,8 @@ async fn tls_error(address: &str, cert_path: &Path) -> String {
 #[ignore = "needs the TLS engine of `cargo xtask test` (see the file's docs)"]
 fn a_docker_context_made_by_the_docker_cli_leads_to_the_tls_engine() {
     let tls = tls_engine();
-    let config = TempDir::new("docker-config");
-    let cert = |file: &str| tls.cert_path.join(file).display().to_string();
-    let endpoint = format!(
-        "host={},ca={},cert={},key={}",
-        tls.address,
-        cert("ca.pem"),
-        cert("cert.pem"),
-        cert("key.pem")
-    );
-    for args in [
-        vec!["context", "create", "dockhand-tls", "--docker", &endpoint],
-        vec!["context", "use", "dockhand-tls"],
-    ] {
-        let output = Command::new("docker")
-            .args(args)
-            .env("DOCKER_CONFIG", &config.0)
-            .env_remove("DOCKER_HOST")
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{output:?}");
-    }
-    let output = spawn_child("context")
-        .env("DOCKER_CONFIG", &config.0)
-        .env_remove("DOCKER_HOST")
-        .env_remove("DOCKER_TLS_VERIFY")
-        .env_remove("DOCKER_CERT_PATH")
-        .output()
-        .unwrap();
+    let (mut child, _config) = child_through_a_docker_context("context", &tls);
+    let output = child.output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{output:?}");
     assert!(
@@ -316,11 +290,14 @@ fn a_docker_context_made_by_the_docker_cli_leads_to_the_tls_engine() {
     );
 }
 
+/// The child finds the engine through a Docker context, so its reaper has
+/// only the address and certificates that dockhand hands it.
 #[test]
 #[ignore = "needs the TLS engine of `cargo xtask test` (see the file's docs)"]
 fn the_reaper_of_a_killed_process_cleans_up_on_the_tls_engine() {
-    tls_engine();
-    let mut child = spawn_child("hang")
+    let tls = tls_engine();
+    let (mut child, _config) = child_through_a_docker_context("hang", &tls);
+    let mut child = child
         .env("DOCKHAND_REAPER", "on")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -341,13 +318,41 @@ fn the_reaper_of_a_killed_process_cleans_up_on_the_tls_engine() {
     );
 }
 
-/// This test binary run again as [`child_process`] in `mode`.
-fn spawn_child(mode: &str) -> Command {
+/// This test binary run again as [`child_process`] in `mode`, with none of
+/// the TLS engine's variables but a Docker config (kept while the returned
+/// folder lives) whose current context, made by `docker context create`,
+/// is that engine.
+fn child_through_a_docker_context(mode: &str, tls: &TlsEngine) -> (Command, TempDir) {
+    let config = TempDir::new(&format!("docker-config-{mode}"));
+    let cert = |file: &str| tls.cert_path.join(file).display().to_string();
+    let endpoint = format!(
+        "host={},ca={},cert={},key={}",
+        tls.address,
+        cert("ca.pem"),
+        cert("cert.pem"),
+        cert("key.pem")
+    );
+    for args in [
+        vec!["context", "create", "dockhand-tls", "--docker", &endpoint],
+        vec!["context", "use", "dockhand-tls"],
+    ] {
+        let output = Command::new("docker")
+            .args(args)
+            .env("DOCKER_CONFIG", &config.0)
+            .env_remove("DOCKER_HOST")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+    }
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
         .args(["child_process", "--exact", "--ignored", "--nocapture"])
-        .env("DOCKHAND_TEST_CHILD", mode);
-    command
+        .env("DOCKHAND_TEST_CHILD", mode)
+        .env("DOCKER_CONFIG", &config.0)
+        .env_remove("DOCKER_HOST")
+        .env_remove("DOCKER_TLS_VERIFY")
+        .env_remove("DOCKER_CERT_PATH");
+    (command, config)
 }
 
 /// The body of the child processes above; not a test of its own.

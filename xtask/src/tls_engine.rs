@@ -30,23 +30,11 @@ use crate::{certs, check, Failure};
 const BRIDGE: &str = "dockhand-tls0";
 const BRIDGE_ADDRESS: &str = "10.215.0.1/24";
 const ADDRESS_POOL: &str = "base=10.214.0.0/16,size=24";
-/// The bridge's subnet and the address pool together.
-const ENGINE_SUBNETS: &str = "10.214.0.0/15";
 /// Lets the engine's containers reach each other where bridged traffic
-/// passes the host's FORWARD chain, which the main engine sets to DROP.
-const FORWARD_RULE: &[&str] = &[
-    "FORWARD",
-    "--source",
-    ENGINE_SUBNETS,
-    "--destination",
-    ENGINE_SUBNETS,
-    "--match",
-    "comment",
-    "--comment",
-    "dockhand-tls-engine",
-    "--jump",
-    "ACCEPT",
-];
+/// passes the host's FORWARD chain, which the main engine sets to DROP. The
+/// subnets are the bridge's and the address pool's together.
+const FORWARD_RULE: &str = "FORWARD --source 10.214.0.0/15 --destination 10.214.0.0/15 \
+     --match comment --comment dockhand-tls-engine --jump ACCEPT";
 /// The engine's folder is a tmpfs: images unpack in memory and go at once.
 const TMPFS_OPTIONS: &str = "size=4g,mode=0700";
 const START_LIMIT: Duration = Duration::from_secs(60);
@@ -90,7 +78,11 @@ impl TlsEngine {
             check(Command::new("ip").args(args))?;
         }
         if bridged_traffic_is_filtered() {
-            check(Command::new("iptables").arg("--insert").args(FORWARD_RULE))?;
+            check(
+                Command::new("iptables")
+                    .arg("--insert")
+                    .args(FORWARD_RULE.split_whitespace()),
+            )?;
         }
         engine.dockerd = Some(engine.spawn_dockerd()?);
         engine.wait_until_ready().await?;
@@ -311,7 +303,11 @@ fn clean_up(dir: &Path, mut dockerd: Option<Child>) -> Result<(), Failure> {
         unsafe { libc::umount2(path.as_ptr(), libc::MNT_DETACH) };
     }
     while bridged_traffic_is_filtered() && iptables_has_forward_rule() {
-        check(Command::new("iptables").arg("--delete").args(FORWARD_RULE))?;
+        check(
+            Command::new("iptables")
+                .arg("--delete")
+                .args(FORWARD_RULE.split_whitespace()),
+        )?;
     }
     if Path::new("/sys/class/net").join(BRIDGE).exists() {
         check(Command::new("ip").args(["link", "delete", BRIDGE]))?;
@@ -332,7 +328,7 @@ fn bridged_traffic_is_filtered() -> bool {
 fn iptables_has_forward_rule() -> bool {
     Command::new("iptables")
         .arg("--check")
-        .args(FORWARD_RULE)
+        .args(FORWARD_RULE.split_whitespace())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|status| status.success())
