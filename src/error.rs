@@ -42,7 +42,9 @@ pub enum Error {
         tried.iter().map(|(address, reason)| format!("\n  {address}: {reason}")).collect::<String>()
     )]
     NoEngineFound {
-        /// Each address tried, in order, with why it did not answer.
+        /// Each address tried, in order, named with where it comes from
+        /// (`unix:///var/run/docker.sock (the default socket)`), and why it
+        /// did not answer.
         tried: Vec<(String, String)>,
     },
 
