@@ -34,6 +34,49 @@ pub enum Error {
         reason: String,
     },
 
+    /// No engine is configured (`DOCKER_HOST`, a Docker context) and none
+    /// answered at any of the sockets where engines usually listen.
+    #[error(
+        "no Docker engine found; tried:{}\n\
+         hint: start the engine (`dockerd`), or point DOCKER_HOST at one \
+         (unix:///path/to/docker.sock or tcp://host:port)",
+        tried.iter().map(|(address, reason)| format!("\n  {address}: {reason}")).collect::<String>()
+    )]
+    NoEngineFound {
+        /// Each address tried, in order, named with where it comes from
+        /// (`unix:///var/run/docker.sock (the default socket)`), and why it
+        /// did not answer.
+        tried: Vec<(String, String)>,
+    },
+
+    /// The TLS connection to a `tcp://` engine failed: its certificate is
+    /// not signed by the CA given, it refused the client certificate, or
+    /// the TLS material is missing or unreadable.
+    #[error(
+        "TLS with the Docker engine at {address} failed: {reason}\n\
+         hint: {cert_path} must hold the engine's CA (ca.pem) and a client \
+         certificate it accepts (cert.pem, key.pem); see DOCKER_CERT_PATH"
+    )]
+    EngineTls {
+        /// The engine address, e.g. `tcp://127.0.0.1:2376`.
+        address: String,
+        /// The folder of TLS material used.
+        cert_path: String,
+        /// The TLS problem, e.g. `invalid peer certificate: UnknownIssuer`.
+        reason: String,
+    },
+
+    /// The Docker context selected by `DOCKER_CONTEXT` or by
+    /// `currentContext` in the Docker config does not resolve to an engine.
+    #[error("Docker context `{context}`: {reason}")]
+    DockerContext {
+        /// The context's name (`currentContext` when the config file that
+        /// names it cannot be read).
+        context: String,
+        /// What is missing or wrong, with the file at fault.
+        reason: String,
+    },
+
     /// The image is not on the engine and could not be pulled.
     #[error("image `{image}` is not available: {reason}")]
     ImageNotFound {

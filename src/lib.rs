@@ -32,7 +32,8 @@
 //!   engine's healthcheck ([`HealthWait`], declared with [`Healthcheck`]), a
 //!   command that succeeds ([`ExecWait`]), an exit code ([`ExitWait`]), a
 //!   fixed time, or all of several.
-//! - [`Engine`] is the connection (`DOCKER_HOST`, else the local socket).
+//! - [`Engine`] is the connection: `DOCKER_HOST`, the current Docker
+//!   context, else the local sockets of Docker and Podman; TLS for `tcp://`.
 //! - [`ImageRef`] parses image references; image substitution
 //!   (`DOCKHAND_SUBSTITUTIONS`, see [`substitution`]) runs official
 //!   references on other images.
@@ -73,6 +74,8 @@ mod container;
 mod copy;
 mod create_body;
 mod docker_config;
+mod docker_context;
+mod endpoint;
 mod engine;
 mod error;
 mod exec;

@@ -9,8 +9,8 @@
 //! The watcher holds the read end of a pipe whose write end only the test
 //! process has. When that process ends, however it ends, the pipe closes;
 //! the reaper then removes everything labelled with the session's id, on the
-//! same engine address, and exits. It runs in a process group of its own,
-//! so the Ctrl-C that stops the tests does not stop it.
+//! same engine (address and TLS material), and exits. It runs in a process
+//! group of its own, so the Ctrl-C that stops the tests does not stop it.
 //! [Reusable](crate::reuse) containers belong to no session, so it leaves
 //! them alone.
 //!
@@ -68,9 +68,17 @@ fn disabled() -> bool {
 }
 
 fn start_reaper(engine: &Engine) -> std::io::Result<ChildStdin> {
-    let mut child = Command::new(std::env::current_exe()?)
+    let mut command = Command::new(std::env::current_exe()?);
+    command
         .env(REAPER_SESSION_ENV, session::session_id())
-        .env("DOCKER_HOST", engine.address())
+        .env("DOCKER_HOST", engine.address());
+    match engine.cert_path() {
+        Some(cert_path) => command
+            .env("DOCKER_TLS_VERIFY", "1")
+            .env("DOCKER_CERT_PATH", cert_path),
+        None => command.env_remove("DOCKER_TLS_VERIFY"),
+    };
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .process_group(0)

@@ -12,20 +12,33 @@
 //! Every image carries a digest of what it was made from; a second run finds
 //! them current and finishes in seconds. `test` and `demo` run `images`
 //! first, then `cargo test --workspace` or the demo example.
+//!
+//! `tls-engine` starts a second engine on this machine, reached over TLS on
+//! a loopback port (see `tls_engine.rs`), copies the images the remote-engine
+//! tests run into it, prints the environment that points `docker` and
+//! dockhand at it, and stops it on Ctrl-C. `test` does the same after the
+//! main suite and runs `tests/remote_engine.rs` against it.
+
+mod certs;
+mod tls_engine;
 
 use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use dockhand::{Engine, ImageBuild};
+use tls_engine::TlsEngine;
 
 /// The label that records what an image was made from.
 const DIGEST_LABEL: &str = "dockhand.standin.digest";
 /// The label that says which official image a stand-in stands in for.
 const STANDS_IN_FOR_LABEL: &str = "dockhand.stands-in-for";
 const BASE: &str = "dockhand-standin/debian:bookworm";
+/// The images `tests/remote_engine.rs` runs on the TLS engine.
+const REMOTE_ENGINE_IMAGES: &[&str] = &["busybox:1.36", "redis:7"];
 
 /// A stand-in: its folder under `images/`, its tag, the official image.
 struct StandIn {
@@ -63,18 +76,13 @@ type Failure = Box<dyn std::error::Error>;
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("images") => images().await,
-        Some("test") => {
-            run_after_images(cargo(
-                &["test", "--workspace", "--all-features"],
-                &args[1..],
-            ))
-            .await
-        }
+        Some("images") => images().await.map(drop),
+        Some("test") => test(&args[1..]).await,
         Some("demo") => {
             run_after_images(cargo(&["run", "--quiet", "--example", "demo"], &args[1..])).await
         }
-        _ => Err("usage: cargo xtask images | test [ARGS…] | demo".into()),
+        Some("tls-engine") => tls_engine().await,
+        _ => Err("usage: cargo xtask images | test [ARGS…] | demo | tls-engine".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -93,15 +101,121 @@ fn cargo(base: &[&str], extra: &[String]) -> Command {
 
 async fn run_after_images(mut command: Command) -> Result<(), Failure> {
     images().await?;
+    check(with_substitutions(&mut command))
+}
+
+fn with_substitutions(command: &mut Command) -> &mut Command {
     command.env(
         dockhand::substitution::SUBSTITUTIONS_ENV,
         substitutions_file(),
+    )
+}
+
+/// The whole suite on the main engine, then (whatever its outcome) the
+/// remote-engine tests on a TLS engine started for them.
+async fn test(extra: &[String]) -> Result<(), Failure> {
+    // The registry tests start Debian's registry on loopback; the TLS
+    // engine needs a bridge of its own and one forwarding rule.
+    for (command, package) in [
+        ("docker-registry", "docker-registry"),
+        ("ip", "iproute2"),
+        ("iptables", "iptables"),
+    ] {
+        ensure_tool(command, package)?;
+    }
+    let images = images().await?;
+    let suite = check(with_substitutions(&mut cargo(
+        &["test", "--workspace", "--all-features"],
+        extra,
+    )));
+    let remote = remote_engine_tests(&images).await;
+    match (suite, remote) {
+        (Err(suite), Err(remote)) => Err(format!("{suite}\nxtask: {remote}").into()),
+        (suite, remote) => suite.and(remote),
+    }
+}
+
+/// `tests/remote_engine.rs` on a TLS engine, which is stopped whatever they
+/// do; fails too if they leave anything on it.
+async fn remote_engine_tests(images: &HashMap<String, String>) -> Result<(), Failure> {
+    let engine = start_tls_engine(images).await?;
+    let tests = check(
+        with_substitutions(&mut cargo(
+            &["test", "-p", "dockhand", "--test", "remote_engine", "--"],
+            &remote_engine_test_args(),
+        ))
+        .envs(engine.env()),
     );
-    check(&mut command)
+    // The test binary re-runs itself as reapers; they finish their removals
+    // before the engine goes.
+    wait_for_exit(|args| {
+        args.first()
+            .is_some_and(|arg0| arg0.contains("/remote_engine-"))
+    });
+    let leftovers = engine.leftovers();
+    engine.stop()?;
+    tests?;
+    match leftovers? {
+        left if left.is_empty() => {
+            println!("xtask: nothing left on the TLS engine");
+            Ok(())
+        }
+        left => Err(format!("dockhand resources left on the TLS engine:\n{left}").into()),
+    }
+}
+
+/// `cargo xtask tls-engine`: a TLS engine for running the remote-engine
+/// tests by hand, until Ctrl-C.
+async fn tls_engine() -> Result<(), Failure> {
+    let engine = start_tls_engine(&images().await?).await?;
+    println!("xtask: in another shell, point docker and dockhand at it:");
+    for (name, value) in engine.env() {
+        println!("export {name}={value}");
+    }
+    println!(
+        "xtask: then `cargo test --test remote_engine -- {}`; Ctrl-C stops the engine",
+        remote_engine_test_args().join(" ")
+    );
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    engine.stop()
+}
+
+/// The remote-engine tests are ignored unless asked for; their child
+/// process is run by the tests themselves.
+fn remote_engine_test_args() -> [String; 3] {
+    ["--ignored", "--skip", "child_process"].map(String::from)
+}
+
+async fn start_tls_engine(images: &HashMap<String, String>) -> Result<TlsEngine, Failure> {
+    let engine = TlsEngine::start().await?;
+    let images: Vec<String> = REMOTE_ENGINE_IMAGES
+        .iter()
+        .map(|official| {
+            images
+                .get(*official)
+                .cloned()
+                .unwrap_or(official.to_string())
+        })
+        .collect();
+    engine.load(&images)?;
+    Ok(engine)
+}
+
+/// Waits up to ten seconds for the processes that `wanted` picks to end.
+fn wait_for_exit(wanted: impl Fn(&[String]) -> bool + Copy) {
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    while !tls_engine::processes(wanted).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 /// Makes sure every image is there and writes the substitution file.
-async fn images() -> Result<(), Failure> {
+/// Returns the image that runs for each official one.
+async fn images() -> Result<HashMap<String, String>, Failure> {
     let engine = Engine::from_env().await?;
     let mut substitutions = serde_json::Map::new();
     if pull_officials(&engine).await {
@@ -117,7 +231,16 @@ async fn images() -> Result<(), Failure> {
     std::fs::create_dir_all(file.parent().expect("the file is in a folder"))?;
     let json = serde_json::json!({ "images": substitutions });
     std::fs::write(&file, serde_json::to_string_pretty(&json)? + "\n")?;
-    Ok(())
+    Ok(STANDINS
+        .iter()
+        .map(|standin| {
+            let runs = substitutions
+                .get(standin.official)
+                .and_then(|image| image.as_str())
+                .unwrap_or(standin.official);
+            (standin.official.to_string(), runs.to_string())
+        })
+        .collect())
 }
 
 /// Pulls the official images unless told to use stand-ins; false if any
@@ -152,7 +275,7 @@ async fn ensure_base(engine: &Engine) -> Result<String, Failure> {
         return Ok(digest);
     }
     let started = Instant::now();
-    ensure_debootstrap()?;
+    ensure_tool("debootstrap", "debootstrap")?;
     let root = std::env::temp_dir().join(format!("dockhand-rootfs-{}", std::process::id()));
     let made = debootstrap_and_import(&root, &packages, &digest);
     let _ = std::fs::remove_dir_all(&root);
@@ -238,18 +361,20 @@ async fn is_current(engine: &Engine, image: &str, digest: &str) -> Result<bool, 
     Ok(labels.is_some_and(|labels| labels.get(DIGEST_LABEL).map(String::as_str) == Some(digest)))
 }
 
-fn ensure_debootstrap() -> Result<(), Failure> {
-    if Command::new("debootstrap")
-        .arg("--version")
-        .output()
-        .is_ok()
-    {
+/// Installs Debian's `package` with apt-get unless `command` runs.
+fn ensure_tool(command: &str, package: &str) -> Result<(), Failure> {
+    if Command::new(command).arg("--version").output().is_ok() {
         return Ok(());
     }
-    println!("xtask: installing debootstrap");
+    println!("xtask: installing {package}");
+    let has_lists = std::fs::read_dir("/var/lib/apt/lists")
+        .is_ok_and(|entries| entries.flatten().any(|entry| entry.file_name() != "lock"));
+    if !has_lists {
+        check(Command::new("apt-get").args(["update", "-q"]))?;
+    }
     check(
         Command::new("apt-get")
-            .args(["install", "-y", "-q", "debootstrap"])
+            .args(["install", "-y", "-q", package])
             .stdout(Stdio::null()),
     )
 }
