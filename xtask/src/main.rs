@@ -135,26 +135,41 @@ async fn test(extra: &[String]) -> Result<(), Failure> {
     }
 }
 
-/// `tests/remote_engine.rs` on a TLS engine, which is stopped whatever they
-/// do; fails too if they leave anything on it.
+/// `tests/remote_engine.rs` and the redis module's tests on a TLS engine,
+/// which is stopped whatever they do; fails too if they leave anything on it.
 async fn remote_engine_tests(images: &HashMap<String, String>) -> Result<(), Failure> {
     let engine = start_tls_engine(images).await?;
-    let tests = check(
+    let generic = check(
         with_substitutions(&mut cargo(
             &["test", "-p", "dockhand", "--test", "remote_engine", "--"],
             &remote_engine_test_args(),
         ))
         .envs(engine.env()),
     );
-    // The test binary re-runs itself as reapers; they finish their removals
-    // before the engine goes.
+    let module = check(
+        with_substitutions(&mut cargo(
+            &[
+                "test",
+                "-p",
+                "dockhand-modules",
+                "--all-features",
+                "--test",
+                "redis",
+            ],
+            &[],
+        ))
+        .envs(engine.env()),
+    );
+    // The test binaries re-run themselves as reapers; they finish their
+    // removals before the engine goes.
     wait_for_exit(|args| {
         args.first()
-            .is_some_and(|arg0| arg0.contains("/remote_engine-"))
+            .is_some_and(|arg0| arg0.contains("/remote_engine-") || arg0.contains("/redis-"))
     });
     let leftovers = engine.leftovers();
     engine.stop()?;
-    tests?;
+    generic?;
+    module?;
     match leftovers? {
         left if left.is_empty() => {
             println!("xtask: nothing left on the TLS engine");
