@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{container_exists, container_labels, exchange, gone_within, BUSYBOX};
+use common::{assert_gone, container_exists, container_labels, docker, exchange, BUSYBOX};
 use dockhand::{ContainerRequest, LogStream, Wait};
 
 /// A busybox web server, ready once it listens. (A log line written before
@@ -36,12 +36,8 @@ async fn a_started_container_serves_on_its_published_port() {
 #[tokio::test]
 async fn published_ports_are_bound_to_loopback_only() {
     let server = web_server().start().await.unwrap();
-    let output = std::process::Command::new("docker")
-        .args(["port", server.name(), "8080/tcp"])
-        .output()
-        .unwrap();
-    let bindings = String::from_utf8_lossy(&output.stdout);
-    assert!(bindings.trim().starts_with("127.0.0.1:"), "{bindings}");
+    let bindings = docker(&["port", server.name(), "8080/tcp"]);
+    assert!(bindings.starts_with("127.0.0.1:"), "{bindings}");
     assert!(!bindings.contains("0.0.0.0"), "{bindings}");
 }
 
@@ -120,10 +116,7 @@ async fn drop_removes_the_container_on_a_current_thread_runtime() {
     let name = container.name().to_string();
     assert!(container_exists(&name));
     drop(container);
-    assert!(
-        gone_within(&name, Duration::from_secs(20)),
-        "{name} is still there"
-    );
+    assert_gone(&name);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,10 +124,7 @@ async fn drop_removes_the_container_on_a_multi_thread_runtime() {
     let container = web_server().start().await.unwrap();
     let name = container.name().to_string();
     drop(container);
-    assert!(
-        gone_within(&name, Duration::from_secs(20)),
-        "{name} is still there"
-    );
+    assert_gone(&name);
 }
 
 #[test]
@@ -149,10 +139,7 @@ fn drop_removes_the_container_in_blocking_use() {
     );
     assert!(answer.contains("hello from dockhand"), "{answer}");
     drop(container);
-    assert!(
-        gone_within(&name, Duration::from_secs(20)),
-        "{name} is still there"
-    );
+    assert_gone(&name);
 }
 
 #[tokio::test]
@@ -178,10 +165,7 @@ async fn a_test_that_panics_leaves_no_container() {
     });
     assert!(test.await.unwrap_err().is_panic());
     let name = name_rx.recv().unwrap();
-    assert!(
-        gone_within(&name, Duration::from_secs(20)),
-        "{name} is still there"
-    );
+    assert_gone(&name);
 }
 
 #[test]
@@ -194,8 +178,5 @@ fn a_blocking_test_that_panics_leaves_no_container() {
     });
     assert!(test.join().is_err());
     let name = name_rx.recv().unwrap();
-    assert!(
-        gone_within(&name, Duration::from_secs(20)),
-        "{name} is still there"
-    );
+    assert_gone(&name);
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake};
 use std::time::{Duration, Instant};
 
-use common::{docker, exchange, BUSYBOX};
+use common::{docker, exchange, inspect, BUSYBOX};
 use dockhand::{Container, ContainerRequest, ExecCommand, LogsRequest, Wait};
 
 /// A busybox web server on port 80 that stops at once on SIGTERM.
@@ -55,12 +55,7 @@ fn engine_port(container: &Container) -> u16 {
 }
 
 fn state(container: &Container, field: &str) -> String {
-    docker(&[
-        "inspect",
-        "--format",
-        &format!("{{{{.State.{field}}}}}"),
-        container.name(),
-    ])
+    inspect(container.name(), &format!("{{{{.State.{field}}}}}"))
 }
 
 fn sh(script: &str) -> ExecCommand {

@@ -11,7 +11,10 @@ use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use common::{reaper_runs_for, session_left_after, session_resources, ChildTest, BUSYBOX};
+use common::{
+    container_exists, reaper_runs_for, session_left_after, session_resources, within, ChildTest,
+    BUSYBOX,
+};
 use dockhand::{ContainerRequest, Network, Volume, Wait};
 
 /// Child sessions run one at a time: a starting session sweeps the
@@ -234,7 +237,7 @@ fn fifty_containers_from_one_process_get_distinct_ports_and_go() {
     drop(containers);
     for name in names {
         assert!(
-            common::gone_within(&name, REMOVAL_LIMIT),
+            within(REMOVAL_LIMIT, || !container_exists(&name)),
             "{name} is still there"
         );
     }
