@@ -4,23 +4,20 @@ mod common;
 
 use std::time::Duration;
 
-use common::{assert_gone, container_exists, container_labels, docker, exchange, BUSYBOX};
+use common::{assert_gone, busybox, container_exists, container_labels, docker, exchange};
 use dockhand::{ContainerRequest, LogStream, Wait};
 
 /// A busybox web server, ready once it listens. (A log line written before
 /// `httpd` starts would come before it listens: a test's request could
 /// arrive in between.)
 fn web_server() -> ContainerRequest {
-    ContainerRequest::new(BUSYBOX)
-        .cmd([
-            "sh",
-            "-c",
-            "mkdir /www && echo \"hello from $GREETING\" > /www/index.html \
-             && exec httpd -f -p 8080 -h /www",
-        ])
-        .env("GREETING", "dockhand")
-        .expose(8080)
-        .wait_for(Wait::listening())
+    busybox(
+        "mkdir /www && echo \"hello from $GREETING\" > /www/index.html \
+         && exec httpd -f -p 8080 -h /www",
+    )
+    .env("GREETING", "dockhand")
+    .expose(8080)
+    .wait_for(Wait::listening())
 }
 
 #[tokio::test]
@@ -59,8 +56,7 @@ async fn log_waits_count_occurrences_on_the_chosen_stream() {
     // `ready` goes to stderr twice, with a pause, and never to stdout.
     let script = "echo ready >&2; sleep 1; echo ready >&2; echo done; sleep 60";
     let started = std::time::Instant::now();
-    let container = ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", script])
+    let container = busybox(script)
         .wait_for(Wait::log("ready").times(2).on(LogStream::Stderr))
         .start()
         .await
@@ -71,8 +67,7 @@ async fn log_waits_count_occurrences_on_the_chosen_stream() {
     );
     drop(container);
 
-    let on_stdout = ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", script])
+    let on_stdout = busybox(script)
         .wait_for(Wait::log("ready").on(LogStream::Stdout))
         .startup_timeout(Duration::from_secs(3))
         .start()

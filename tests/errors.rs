@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{assert_gone, let_variant, BUSYBOX};
+use common::{assert_gone, busybox, let_variant, BUSYBOX};
 use dockhand::{ContainerRequest, Engine, Error, Wait};
 
 #[tokio::test]
@@ -67,12 +67,7 @@ async fn an_engine_that_never_answers_fails_within_seconds() {
 #[tokio::test]
 async fn a_container_that_exits_early_fails_at_once_with_code_and_logs() {
     let started = Instant::now();
-    let error = ContainerRequest::new(BUSYBOX)
-        .cmd([
-            "sh",
-            "-c",
-            "echo starting up; echo 'config file missing' >&2; exit 3",
-        ])
+    let error = busybox("echo starting up; echo 'config file missing' >&2; exit 3")
         .wait_for(Wait::log("never printed"))
         .startup_timeout(Duration::from_secs(120))
         .start()
@@ -97,8 +92,7 @@ async fn a_container_that_exits_early_fails_at_once_with_code_and_logs() {
 
 #[tokio::test]
 async fn a_wait_timeout_reports_state_and_last_logs() {
-    let error = ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", "echo still warming up; sleep 60"])
+    let error = busybox("echo still warming up; sleep 60")
         .wait_for(Wait::log("ready"))
         .startup_timeout(Duration::from_secs(2))
         .start()

@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::Command;
 
-use common::{docker, inspect, sh_in, Scratch, BUSYBOX};
+use common::{busybox, docker, inspect, sh_in, Scratch, BUSYBOX};
 use dockhand::{Container, ContainerRequest, Error, Mount, Network, Volume, Wait, HOST_INTERNAL};
 
 /// A busybox container that runs until it is removed.
@@ -21,9 +21,7 @@ fn web_server(page: &str) -> ContainerRequest {
     let script = format!(
         "mkdir /www && echo {page} > /www/index.html && echo serving && exec httpd -f -p 8080 -h /www"
     );
-    ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", &script])
-        .wait_for(Wait::log("serving"))
+    busybox(&script).wait_for(Wait::log("serving"))
 }
 
 /// Fetches `url` from inside `container`, a few tries while the server

@@ -13,8 +13,8 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use common::{
-    container_exists, container_labels, containers_labelled, inspect, reaper_runs_for, unique,
-    within, ChildTest, BUSYBOX,
+    busybox, container_exists, container_labels, containers_labelled, inspect, reaper_runs_for,
+    unique, within, ChildTest,
 };
 use dockhand::{ContainerRequest, Wait};
 
@@ -31,8 +31,7 @@ const TOKEN_LABEL: &str = "dockhand.test.token";
 const REMOVAL_LIMIT: Duration = Duration::from_secs(30);
 
 fn sleeper(token: &str) -> ContainerRequest {
-    ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", "echo up; exec sleep 600"])
+    busybox("echo up; exec sleep 600")
         .label(TOKEN_LABEL, token)
         .wait_for(Wait::log("up"))
 }

@@ -12,8 +12,8 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use common::{
-    container_exists, reaper_runs_for, session_left_after, session_resources, within, ChildTest,
-    BUSYBOX,
+    busybox, container_exists, reaper_runs_for, session_left_after, session_resources, within,
+    ChildTest,
 };
 use dockhand::{ContainerRequest, Network, Volume, Wait};
 
@@ -32,9 +32,7 @@ fn one_child_at_a_time() -> MutexGuard<'static, ()> {
 const REMOVAL_LIMIT: Duration = Duration::from_secs(30);
 
 fn sleeper() -> ContainerRequest {
-    ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", "echo up; exec sleep 600"])
-        .wait_for(Wait::log("up"))
+    busybox("echo up; exec sleep 600").wait_for(Wait::log("up"))
 }
 
 /// The child's body: not a test of its own (it is ignored unless a parent

@@ -9,13 +9,8 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{assert_gone, exchange, inspect, let_variant, local_image, BUSYBOX};
+use common::{assert_gone, busybox, exchange, inspect, let_variant, local_image, BUSYBOX};
 use dockhand::{Container, ContainerRequest, Error, ExecCommand, Healthcheck, ImageBuild, Wait};
-
-/// A busybox container running `script`.
-fn busybox(script: &str) -> ContainerRequest {
-    ContainerRequest::new(BUSYBOX).cmd(["sh", "-c", script])
-}
 
 /// A web server on port 8080 that starts listening after two seconds.
 fn late_web_server() -> ContainerRequest {
@@ -55,19 +50,19 @@ fn get(container: &Container, path: &str) -> String {
     exchange(container.host(), port, request.as_bytes(), "\n\n")
 }
 
-/// Runs `command` in the container with the `docker` command line.
-fn docker_exec(container: &Container, command: &[&str]) -> bool {
-    Command::new("docker")
-        .args(["exec", container.name()])
-        .args(command)
-        .status()
-        .expect("the docker command line runs")
-        .success()
-}
-
 /// A container that makes `/tmp/ready` after two seconds.
 fn late_marker() -> ContainerRequest {
     busybox("sleep 2; touch /tmp/ready; exec sleep 3600")
+}
+
+/// Whether the container has made `/tmp/ready`, asked through the `docker`
+/// command line.
+fn marked_ready(container: &Container) -> bool {
+    Command::new("docker")
+        .args(["exec", container.name(), "test", "-f", "/tmp/ready"])
+        .status()
+        .expect("the docker command line runs")
+        .success()
 }
 
 #[tokio::test]
@@ -212,7 +207,7 @@ async fn a_log_regex_waits_for_a_matching_line() {
     .start()
     .await
     .unwrap();
-    assert!(docker_exec(&container, &["test", "-f", "/tmp/ready"]));
+    assert!(marked_ready(&container));
 
     let error = busybox("sleep 3600")
         .wait_for(Wait::log_matching("(unclosed"))
@@ -308,7 +303,7 @@ async fn an_exec_wait_returns_once_the_command_succeeds() {
         .start()
         .await
         .unwrap();
-    assert!(docker_exec(&container, &["test", "-f", "/tmp/ready"]));
+    assert!(marked_ready(&container));
 }
 
 #[tokio::test]
@@ -343,7 +338,7 @@ async fn a_fixed_duration_is_waited_out() {
         .start()
         .await
         .unwrap();
-    assert!(docker_exec(&container, &["test", "-f", "/tmp/ready"]));
+    assert!(marked_ready(&container));
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! What the integration tests share: an independent view of the engine
 //! through the `docker` command line, so that a test of removal does not
-//! trust dockhand's own word for it.
+//! trust dockhand's own word for it; the busybox requests and commands they
+//! run; and the checks they keep making (an error's variant, a removal, a
+//! child test process).
 
 #![allow(dead_code, reason = "each test binary uses its own part of this")]
 
@@ -13,10 +15,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use dockhand::{Container, ExecCommand};
+use dockhand::{Container, ContainerRequest, ExecCommand};
 
 /// The tiny image the generic tests run (sh, sleep, httpd, nc).
 pub const BUSYBOX: &str = "busybox:1.36";
+
+/// A [`BUSYBOX`] container that runs `script` with `sh -c`.
+pub fn busybox(script: &str) -> ContainerRequest {
+    ContainerRequest::new(BUSYBOX).cmd(["sh", "-c", script])
+}
+
+/// `script`, to run with `sh -c` in a container.
+pub fn sh(script: &str) -> ExecCommand {
+    ExecCommand::new(["sh", "-c", script])
+}
 
 /// A name no other test, process or run uses, e.g. for an image tag.
 pub fn unique(prefix: &str) -> String {
@@ -259,7 +271,7 @@ impl Drop for Scratch {
 /// stderr (stdout first, then stderr).
 pub async fn sh_in(container: &Container, script: &str) -> (i64, String) {
     let output = container
-        .exec(ExecCommand::new(["sh", "-c", script]))
+        .exec(sh(script))
         .await
         .expect("the engine runs the command");
     (
