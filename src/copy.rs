@@ -116,17 +116,8 @@ impl Container {
         let host_path = host_path.as_ref().to_path_buf();
         runtime::run(async move {
             let archive = transfer.download().await?;
-            on_blocking_thread({
-                let host_path = host_path.clone();
-                move || unpack_as(&archive, &host_path)
-            })
-            .await
-            .map_err(|error| {
-                transfer.failed(format!(
-                    "writing {} on the host: {error}",
-                    host_path.display()
-                ))
-            })
+            let unpack = move |target: &Path| unpack_as(&archive, target);
+            transfer.on_host("writing", &host_path, unpack).await
         })
         .await
     }
@@ -198,17 +189,10 @@ impl CopyIn {
             CopySource::Bytes { bytes, mode } => {
                 bytes_archive(&name, bytes, *mode).map_err(|error| transfer.failed(error))?
             }
-            CopySource::Host(host_path) => on_blocking_thread({
-                let host_path = host_path.clone();
-                move || tree_archive(&host_path, &name)
-            })
-            .await
-            .map_err(|error| {
-                transfer.failed(format!(
-                    "reading {} on the host: {error}",
-                    host_path.display()
-                ))
-            })?,
+            CopySource::Host(host_path) => {
+                let pack = move |host: &Path| tree_archive(host, &name);
+                transfer.on_host("reading", host_path, pack).await?
+            }
         };
         transfer.upload(archive).await
     }
@@ -254,6 +238,28 @@ impl Transfer {
         }
     }
 
+    /// Runs `work` on `host_path` on a blocking thread, off the background
+    /// runtime's few workers; its error fails the copy, saying what it was
+    /// `doing` (`reading`, `writing`) where on the host.
+    async fn on_host<T: Send + 'static>(
+        &self,
+        doing: &str,
+        host_path: &Path,
+        work: impl FnOnce(&Path) -> io::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let path = host_path.to_path_buf();
+        let worked = match tokio::task::spawn_blocking(move || work(&path)).await {
+            Ok(worked) => worked,
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        };
+        worked.map_err(|error| {
+            self.failed(format!(
+                "{doing} {} on the host: {error}",
+                host_path.display()
+            ))
+        })
+    }
+
     /// Unpacks `archive` at the container's root.
     async fn upload(&self, archive: Vec<u8>) -> Result<()> {
         // A file must not replace a directory, such as `/tmp`, nor the
@@ -284,14 +290,6 @@ impl Transfer {
             archive.extend_from_slice(&chunk.map_err(|error| self.refused(error))?);
         }
         Ok(archive)
-    }
-}
-
-/// Runs blocking file work off the background runtime's few workers.
-async fn on_blocking_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(output) => output,
-        Err(error) => std::panic::resume_unwind(error.into_panic()),
     }
 }
 

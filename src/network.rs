@@ -78,18 +78,13 @@ impl NetworkRequest {
         let ipam = self.ipam()?;
         let create = move |engine: Engine, name: String| async move {
             let request = NetworkCreateRequest {
-                name: name.clone(),
+                name,
                 driver: self.driver,
                 ipam,
                 labels: Some(session::labels()),
                 ..Default::default()
             };
-            engine
-                .docker()
-                .create_network(request)
-                .await
-                .map_err(Error::engine(format!("create network {name}")))?;
-            Ok(())
+            engine.docker().create_network(request).await
         };
         let owned = Owned::create(engine, "net", Resource::Network, create).await?;
         Ok(Network { owned })

@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use crate::engine::Engine;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::janitor::{Lease, Resource};
 use crate::reaper;
 use crate::runtime;
@@ -21,8 +21,9 @@ pub(crate) struct Owned {
 impl Owned {
     /// Creates a resource named `dockhand-{short}-SUFFIX` on `engine` (the
     /// environment's when `None`), on the background runtime: `create` gets
-    /// the engine and the name, and must put the session's labels on it.
-    pub(crate) async fn create<F, Fut>(
+    /// the engine and the name, makes the engine call, and must put the
+    /// session's labels on it.
+    pub(crate) async fn create<F, Fut, T>(
         engine: Option<&Engine>,
         short: &'static str,
         resource: fn(String) -> Resource,
@@ -30,7 +31,7 @@ impl Owned {
     ) -> Result<Owned>
     where
         F: FnOnce(Engine, String) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<()>> + Send,
+        Fut: Future<Output = Result<T, bollard::errors::Error>> + Send,
     {
         let engine = engine.cloned();
         runtime::run(async move {
@@ -40,9 +41,12 @@ impl Owned {
             };
             reaper::watch(&engine);
             let name = format!("dockhand-{short}-{}", session::random_suffix(10));
-            create(engine.clone(), name.clone()).await?;
+            let resource = resource(name.clone());
+            create(engine.clone(), name.clone())
+                .await
+                .map_err(Error::engine(format!("create {resource}")))?;
             Ok(Owned {
-                lease: Lease::new(engine, resource(name.clone())),
+                lease: Lease::new(engine, resource),
                 name,
             })
         })

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use bollard::models::VolumeCreateRequest;
 
 use crate::engine::Engine;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::janitor::Resource;
 use crate::owned::Owned;
 use crate::session;
@@ -63,18 +63,13 @@ impl VolumeRequest {
     async fn create_via(self, engine: Option<&Engine>) -> Result<Volume> {
         let create = move |engine: Engine, name: String| async move {
             let request = VolumeCreateRequest {
-                name: Some(name.clone()),
+                name: Some(name),
                 driver: self.driver,
                 driver_opts: Some(self.driver_opts),
                 labels: Some(session::labels()),
                 ..Default::default()
             };
-            engine
-                .docker()
-                .create_volume(request)
-                .await
-                .map_err(Error::engine(format!("create volume {name}")))?;
-            Ok(())
+            engine.docker().create_volume(request).await
         };
         let owned = Owned::create(engine, "vol", Resource::Volume, create).await?;
         Ok(Volume { owned })

@@ -4,23 +4,20 @@ mod common;
 
 use std::time::Duration;
 
-use common::{container_exists, container_labels, exchange, gone_within, BUSYBOX};
+use common::{assert_gone, busybox, container_exists, container_labels, docker, exchange};
 use dockhand::{ContainerRequest, LogStream, Wait};
 
 /// A busybox web server, ready once it listens. (A log line written before
 /// `httpd` starts would come before it listens: a test's request could
 /// arrive in between.)
 fn web_server() -> ContainerRequest {
-    ContainerRequest::new(BUSYBOX)
-        .cmd([
-            "sh",
-            "-c",
-            "mkdir /www && echo \"hello from $GREETING\" > /www/index.html \
-             && exec httpd -f -p 8080 -h /www",
-        ])
-        .env("GREETING", "dockhand")
-        .expose(8080)
-        .wait_for(Wait::listening())
+    busybox(
+        "mkdir /www && echo \"hello from $GREETING\" > /www/index.html \
+         && exec httpd -f -p 8080 -h /www",
+    )
+    .env("GREETING", "dockhand")
+    .expose(8080)
+    .wait_for(Wait::listening())
 }
 
 #[tokio::test]
@@ -36,12 +33,8 @@ async fn a_started_container_serves_on_its_published_port() {
 #[tokio::test]
 async fn published_ports_are_bound_to_loopback_only() {
     let server = web_server().start().await.unwrap();
-    let output = std::process::Command::new("docker")
-        .args(["port", server.name(), "8080/tcp"])
-        .output()
-        .unwrap();
-    let bindings = String::from_utf8_lossy(&output.stdout);
-    assert!(bindings.trim().starts_with("127.0.0.1:"), "{bindings}");
+    let bindings = docker(&["port", server.name(), "8080/tcp"]);
+    assert!(bindings.starts_with("127.0.0.1:"), "{bindings}");
     assert!(!bindings.contains("0.0.0.0"), "{bindings}");
 }
 
@@ -63,8 +56,7 @@ async fn log_waits_count_occurrences_on_the_chosen_stream() {
     // `ready` goes to stderr twice, with a pause, and never to stdout.
     let script = "echo ready >&2; sleep 1; echo ready >&2; echo done; sleep 60";
     let started = std::time::Instant::now();
-    let container = ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", script])
+    let container = busybox(script)
         .wait_for(Wait::log("ready").times(2).on(LogStream::Stderr))
         .start()
         .await
@@ -75,8 +67,7 @@ async fn log_waits_count_occurrences_on_the_chosen_stream() {
     );
     drop(container);
 
-    let on_stdout = ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", script])
+    let on_stdout = busybox(script)
         .wait_for(Wait::log("ready").on(LogStream::Stdout))
         .startup_timeout(Duration::from_secs(3))
         .start()
@@ -120,10 +111,7 @@ async fn drop_removes_the_container_on_a_current_thread_runtime() {
     let name = container.name().to_string();
     assert!(container_exists(&name));
     drop(container);
-    assert!(
-        gone_within(&name, Duration::from_secs(20)),
-        "{name} is still there"
-    );
+    assert_gone(&name);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,10 +119,7 @@ async fn drop_removes_the_container_on_a_multi_thread_runtime() {
     let container = web_server().start().await.unwrap();
     let name = container.name().to_string();
     drop(container);
-    assert!(
-        gone_within(&name, Duration::from_secs(20)),
-        "{name} is still there"
-    );
+    assert_gone(&name);
 }
 
 #[test]
@@ -149,10 +134,7 @@ fn drop_removes_the_container_in_blocking_use() {
     );
     assert!(answer.contains("hello from dockhand"), "{answer}");
     drop(container);
-    assert!(
-        gone_within(&name, Duration::from_secs(20)),
-        "{name} is still there"
-    );
+    assert_gone(&name);
 }
 
 #[tokio::test]
@@ -178,10 +160,7 @@ async fn a_test_that_panics_leaves_no_container() {
     });
     assert!(test.await.unwrap_err().is_panic());
     let name = name_rx.recv().unwrap();
-    assert!(
-        gone_within(&name, Duration::from_secs(20)),
-        "{name} is still there"
-    );
+    assert_gone(&name);
 }
 
 #[test]
@@ -194,8 +173,5 @@ fn a_blocking_test_that_panics_leaves_no_container() {
     });
     assert!(test.join().is_err());
     let name = name_rx.recv().unwrap();
-    assert!(
-        gone_within(&name, Duration::from_secs(20)),
-        "{name} is still there"
-    );
+    assert_gone(&name);
 }

@@ -5,19 +5,15 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{gone_within, BUSYBOX};
+use common::{assert_gone, busybox, let_variant, BUSYBOX};
 use dockhand::{ContainerRequest, Engine, Error, Wait};
 
 #[tokio::test]
 async fn a_bad_reference_is_refused_with_the_reason() {
     let error = ContainerRequest::new("Redis:7").start().await.unwrap_err();
-    match &error {
-        Error::InvalidImageRef { reference, reason } => {
-            assert_eq!(reference, "Redis:7");
-            assert!(reason.contains("lowercase"), "{reason}");
-        }
-        other => panic!("expected InvalidImageRef, got {other:?}"),
-    }
+    let_variant!(error => Error::InvalidImageRef { reference, reason, .. });
+    assert_eq!(reference, "Redis:7");
+    assert!(reason.contains("lowercase"), "{reason}");
     assert!(error.to_string().contains("`Redis:7`"), "{error}");
 }
 
@@ -27,23 +23,17 @@ async fn a_missing_image_names_the_image_and_the_pull_failure() {
         .start()
         .await
         .unwrap_err();
-    match &error {
-        Error::ImageNotFound { image, reason } => {
-            assert_eq!(image, "dockhand-missing/nothing:1");
-            assert!(reason.contains("pulling it failed"), "{reason}");
-        }
-        other => panic!("expected ImageNotFound, got {other:?}"),
-    }
+    let_variant!(error => Error::ImageNotFound { image, reason, .. });
+    assert_eq!(image, "dockhand-missing/nothing:1");
+    assert!(reason.contains("pulling it failed"), "{reason}");
 }
 
 #[tokio::test]
 async fn an_unreachable_engine_is_named_in_the_error() {
     for address in ["tcp://127.0.0.1:1", "unix:///nonexistent/docker.sock"] {
         let error = Engine::connect(address).await.unwrap_err();
-        match &error {
-            Error::EngineUnreachable { address: tried, .. } => assert_eq!(tried, address),
-            other => panic!("expected EngineUnreachable for {address}, got {other:?}"),
-        }
+        let_variant!(error => Error::EngineUnreachable { address: tried, .. });
+        assert_eq!(tried, address);
         let message = error.to_string();
         assert!(
             message.contains(address) && message.contains("DOCKER_HOST"),
@@ -69,27 +59,15 @@ async fn an_engine_that_never_answers_fails_within_seconds() {
         "hung for {:?}",
         started.elapsed()
     );
-    match &error {
-        Error::EngineUnreachable {
-            address: tried,
-            reason,
-        } => {
-            assert_eq!(tried, &address);
-            assert!(reason.contains("no answer"), "{reason}");
-        }
-        other => panic!("expected EngineUnreachable, got {other:?}"),
-    }
+    let_variant!(error => Error::EngineUnreachable { address: tried, reason, .. });
+    assert_eq!(tried, &address);
+    assert!(reason.contains("no answer"), "{reason}");
 }
 
 #[tokio::test]
 async fn a_container_that_exits_early_fails_at_once_with_code_and_logs() {
     let started = Instant::now();
-    let error = ContainerRequest::new(BUSYBOX)
-        .cmd([
-            "sh",
-            "-c",
-            "echo starting up; echo 'config file missing' >&2; exit 3",
-        ])
+    let error = busybox("echo starting up; echo 'config file missing' >&2; exit 3")
         .wait_for(Wait::log("never printed"))
         .startup_timeout(Duration::from_secs(120))
         .start()
@@ -99,17 +77,9 @@ async fn a_container_that_exits_early_fails_at_once_with_code_and_logs() {
         started.elapsed() < Duration::from_secs(60),
         "waited for the timeout"
     );
-    let Error::ContainerExited {
-        image,
-        container,
-        exit_code,
-        waiting_for,
-        logs,
-        ..
-    } = &error
-    else {
-        panic!("expected ContainerExited, got {error:?}");
-    };
+    let_variant!(error => Error::ContainerExited {
+        image, container, exit_code, waiting_for, logs, ..
+    });
     assert_eq!(image, "busybox:1.36 as dockhand-standin/busybox:1.35");
     assert_eq!(*exit_code, 3);
     assert_eq!(waiting_for, "log message \"never printed\"");
@@ -117,31 +87,18 @@ async fn a_container_that_exits_early_fails_at_once_with_code_and_logs() {
         logs.contains("starting up") && logs.contains("config file missing"),
         "{logs}"
     );
-    assert!(
-        gone_within(container, Duration::from_secs(20)),
-        "{container} leaked"
-    );
+    assert_gone(container);
 }
 
 #[tokio::test]
 async fn a_wait_timeout_reports_state_and_last_logs() {
-    let error = ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", "echo still warming up; sleep 60"])
+    let error = busybox("echo still warming up; sleep 60")
         .wait_for(Wait::log("ready"))
         .startup_timeout(Duration::from_secs(2))
         .start()
         .await
         .unwrap_err();
-    let Error::WaitTimeout {
-        container,
-        timeout,
-        state,
-        logs,
-        ..
-    } = &error
-    else {
-        panic!("expected WaitTimeout, got {error:?}");
-    };
+    let_variant!(error => Error::WaitTimeout { container, timeout, state, logs, .. });
     assert_eq!(*timeout, Duration::from_secs(2));
     assert_eq!(state, "running");
     assert!(logs.contains("still warming up"), "{logs}");
@@ -150,10 +107,7 @@ async fn a_wait_timeout_reports_state_and_last_logs() {
         message.contains(container.as_str()) && message.contains("busybox:1.36"),
         "{message}"
     );
-    assert!(
-        gone_within(container, Duration::from_secs(20)),
-        "{container} leaked"
-    );
+    assert_gone(container);
 }
 
 #[tokio::test]
@@ -165,9 +119,7 @@ async fn asking_for_a_port_that_is_not_published_names_the_ports_that_are() {
         .await
         .unwrap();
     let error = container.host_port(5432).unwrap_err();
-    let Error::PortNotExposed { port, exposed, .. } = &error else {
-        panic!("expected PortNotExposed, got {error:?}");
-    };
+    let_variant!(error => Error::PortNotExposed { port, exposed, .. });
     assert_eq!(port, "5432/tcp");
     assert_eq!(exposed, "8080/tcp");
 }

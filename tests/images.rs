@@ -5,26 +5,20 @@
 mod common;
 
 use std::net::TcpListener;
-use std::process::Command;
 
-use common::{busybox_base, image_id, run_child_test, unique, Traced, BUSYBOX};
+use common::{image_id, inspect, let_variant, local_image, unique, ChildTest, Traced, BUSYBOX};
 use dockhand::{ContainerRequest, Error, ImageBuild, PullPolicy};
 
 /// A Dockerfile on the busybox base whose `RUN` echoes `$GREETING`.
 fn greeting_dockerfile() -> String {
     format!(
         "FROM {}\nARG GREETING\nRUN echo \"greeting is $GREETING\" > /greeting && cat /greeting\n",
-        busybox_base()
+        local_image(BUSYBOX)
     )
 }
 
 fn label_of(image: &str, key: &str) -> String {
-    let format = format!("{{{{index .Config.Labels \"{key}\"}}}}");
-    let output = Command::new("docker")
-        .args(["image", "inspect", "--format", &format, image])
-        .output()
-        .expect("the docker command line runs");
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
+    inspect(image, &format!("{{{{index .Config.Labels \"{key}\"}}}}"))
 }
 
 #[tokio::test]
@@ -61,21 +55,14 @@ async fn a_failing_build_carries_the_failing_step_s_output() {
             "Dockerfile",
             format!(
                 "FROM {}\nRUN echo checking config && echo 'config.toml: no such file' >&2 && exit 3\n",
-                busybox_base()
+                local_image(BUSYBOX)
             ),
             0o644,
         )
         .build()
         .await
         .unwrap_err();
-    let Error::BuildFailed {
-        image,
-        message,
-        output,
-    } = &error
-    else {
-        panic!("expected BuildFailed, got {error:?}");
-    };
+    let_variant!(error => Error::BuildFailed { image, message, output, .. });
     assert_eq!(image, &tag);
     assert!(message.contains("returned a non-zero code: 3"), "{message}");
     // The failing step, and what it printed on stdout and stderr. (One step
@@ -98,7 +85,7 @@ async fn a_failing_build_carries_the_failing_step_s_output() {
 async fn child_builds_images() {
     let [removed, kept] = ["DOCKHAND_TEST_REMOVED", "DOCKHAND_TEST_KEPT"]
         .map(|name| std::env::var(name).expect("run by the remove-at-exit test"));
-    let dockerfile = format!("FROM {}\nLABEL purpose=test\n", busybox_base());
+    let dockerfile = format!("FROM {}\nLABEL purpose=test\n", local_image(BUSYBOX));
     ImageBuild::new(&removed)
         .file("Dockerfile", dockerfile.clone(), 0o644)
         .remove_at_exit()
@@ -124,7 +111,7 @@ async fn child_builds_images() {
 async fn images_built_to_be_removed_at_exit_are_gone_when_the_process_ends() {
     let removed = format!("dockhand-test/at-exit:{}", unique("removed"));
     let kept = format!("dockhand-test/at-exit:{}", unique("kept"));
-    run_child_test(
+    ChildTest::run(
         "child_builds_images",
         &[
             ("DOCKHAND_TEST_REMOVED", &removed),
@@ -147,9 +134,7 @@ async fn pull_policy_never_runs_local_images_and_never_contacts_a_registry() {
         .start()
         .await
         .unwrap_err();
-    let Error::ImageNotFound { image, reason } = &error else {
-        panic!("expected ImageNotFound, got {error:?}");
-    };
+    let_variant!(error => Error::ImageNotFound { image, reason, .. });
     assert_eq!(image, &missing);
     assert!(reason.contains("pull policy is Never"), "{reason}");
     assert!(

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
-use common::{Scratch, BUSYBOX};
+use common::{busybox, sh, Scratch, BUSYBOX};
 use dockhand::{
     Container, ContainerRequest, Error, ExecCommand, LogLine, LogStream, LogsRequest, Wait,
 };
@@ -23,8 +23,7 @@ async fn idle() -> Container {
 
 /// A busybox container that runs `script`, ready once it has printed `last`.
 async fn logging(script: &str, last: &str) -> Container {
-    let container = ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", &format!("{script}; sleep 3600")])
+    let container = busybox(&format!("{script}; sleep 3600"))
         .wait_for(Wait::log(last))
         .start()
         .await
@@ -33,10 +32,6 @@ async fn logging(script: &str, last: &str) -> Container {
     // one may be logged a moment after a later line on the other.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     container
-}
-
-fn sh(script: &str) -> ExecCommand {
-    ExecCommand::new(["sh", "-c", script])
 }
 
 fn write(path: &Path, contents: &str) {
@@ -127,8 +122,7 @@ async fn exec_in_a_stopped_container_is_an_engine_error() {
 
 #[test]
 fn exec_and_logs_work_without_an_async_runtime() {
-    let container = ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", "echo started; sleep 3600"])
+    let container = busybox("echo started; sleep 3600")
         .wait_for(Wait::log("started"))
         .start_blocking()
         .unwrap();

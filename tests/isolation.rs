@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::Command;
 
-use common::{inspect, sh_in, Scratch, BUSYBOX};
+use common::{busybox, docker, inspect, sh_in, Scratch, BUSYBOX};
 use dockhand::{Container, ContainerRequest, Error, Mount, Network, Volume, Wait, HOST_INTERNAL};
 
 /// A busybox container that runs until it is removed.
@@ -21,9 +21,7 @@ fn web_server(page: &str) -> ContainerRequest {
     let script = format!(
         "mkdir /www && echo {page} > /www/index.html && echo serving && exec httpd -f -p 8080 -h /www"
     );
-    ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", &script])
-        .wait_for(Wait::log("serving"))
+    busybox(&script).wait_for(Wait::log("serving"))
 }
 
 /// Fetches `url` from inside `container`, a few tries while the server
@@ -154,11 +152,7 @@ async fn data_in_a_volume_survives_a_restart_and_reaches_a_second_container() {
     let writer = idle().volume(&volume, "/data").start().await.unwrap();
     assert_eq!(sh_in(&writer, "echo kept > /data/note").await.0, 0);
 
-    let restarted = Command::new("docker")
-        .args(["restart", "-t", "0", writer.name()])
-        .output()
-        .unwrap();
-    assert!(restarted.status.success(), "{restarted:?}");
+    docker(&["restart", "-t", "0", writer.name()]);
     let (code, said) = sh_in(&writer, "cat /data/note; grep -c ' /data ' /proc/mounts").await;
     assert_eq!((code, said.as_str()), (0, "kept\n1\n"));
 

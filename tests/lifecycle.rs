@@ -12,23 +12,20 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake};
 use std::time::{Duration, Instant};
 
-use common::{docker, exchange, BUSYBOX};
-use dockhand::{Container, ContainerRequest, ExecCommand, LogsRequest, Wait};
+use common::{busybox, docker, exchange, inspect, sh, BUSYBOX};
+use dockhand::{Container, ContainerRequest, LogsRequest, Wait};
 
 /// A busybox web server on port 80 that stops at once on SIGTERM.
 async fn web_server() -> Container {
-    ContainerRequest::new(BUSYBOX)
-        .cmd([
-            "sh",
-            "-c",
-            "trap 'exit 0' TERM; mkdir -p /www && echo 'hello from httpd' > /www/index.html \
-             && httpd -p 80 -h /www && echo serving; sleep 3600 & wait",
-        ])
-        .expose(80)
-        .wait_for(Wait::log("serving"))
-        .start()
-        .await
-        .unwrap()
+    busybox(
+        "trap 'exit 0' TERM; mkdir -p /www && echo 'hello from httpd' > /www/index.html \
+         && httpd -p 80 -h /www && echo serving; sleep 3600 & wait",
+    )
+    .expose(80)
+    .wait_for(Wait::log("serving"))
+    .start()
+    .await
+    .unwrap()
 }
 
 const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
@@ -55,16 +52,7 @@ fn engine_port(container: &Container) -> u16 {
 }
 
 fn state(container: &Container, field: &str) -> String {
-    docker(&[
-        "inspect",
-        "--format",
-        &format!("{{{{.State.{field}}}}}"),
-        container.name(),
-    ])
-}
-
-fn sh(script: &str) -> ExecCommand {
-    ExecCommand::new(["sh", "-c", script])
+    inspect(container.name(), &format!("{{{{.State.{field}}}}}"))
 }
 
 #[tokio::test]
@@ -133,17 +121,14 @@ async fn a_paused_container_answers_nothing_until_unpaused() {
 
 #[tokio::test]
 async fn kill_delivers_the_signal_to_the_main_process() {
-    let container = ContainerRequest::new(BUSYBOX)
-        .cmd([
-            "sh",
-            "-c",
-            "trap 'echo got USR1; echo USR1 > /tmp/signalled' USR1; \
-             echo waiting; while true; do sleep 1; done",
-        ])
-        .wait_for(Wait::log("waiting"))
-        .start()
-        .await
-        .unwrap();
+    let container = busybox(
+        "trap 'echo got USR1; echo USR1 > /tmp/signalled' USR1; \
+         echo waiting; while true; do sleep 1; done",
+    )
+    .wait_for(Wait::log("waiting"))
+    .start()
+    .await
+    .unwrap();
 
     container.kill("SIGUSR1").await.unwrap();
 
@@ -164,11 +149,7 @@ async fn kill_delivers_the_signal_to_the_main_process() {
 
 #[tokio::test]
 async fn wait_for_exit_returns_the_exit_code() {
-    let job = ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", "sleep 0.2; exit 7"])
-        .start()
-        .await
-        .unwrap();
+    let job = busybox("sleep 0.2; exit 7").start().await.unwrap();
 
     assert_eq!(job.wait_for_exit().await.unwrap(), 7);
     assert_eq!(state(&job, "Status"), "exited");
@@ -179,12 +160,7 @@ async fn wait_for_exit_returns_the_exit_code() {
 
 #[test]
 fn stop_kills_a_process_that_ignores_sigterm_after_the_timeout() {
-    let stubborn = ContainerRequest::new(BUSYBOX)
-        .cmd([
-            "sh",
-            "-c",
-            "trap '' TERM; echo ignoring; while true; do sleep 1; done",
-        ])
+    let stubborn = busybox("trap '' TERM; echo ignoring; while true; do sleep 1; done")
         .wait_for(Wait::log("ignoring"))
         .start_blocking()
         .unwrap();
@@ -260,12 +236,7 @@ fn lifecycle_calls_work_from_any_executor() {
 
 #[tokio::test]
 async fn start_waits_for_the_wait_strategy_again() {
-    let container = ContainerRequest::new(BUSYBOX)
-        .cmd([
-            "sh",
-            "-c",
-            "trap 'exit 0' TERM; sleep 1; echo ready; sleep 3600 & wait",
-        ])
+    let container = busybox("trap 'exit 0' TERM; sleep 1; echo ready; sleep 3600 & wait")
         .wait_for(Wait::log("ready"))
         .start()
         .await

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{inspect, sh_in, BUSYBOX};
+use common::{busybox, inspect, sh_in, BUSYBOX};
 use dockhand::{
     Container, ContainerRequest, Error, Mount, Network, Resources, RestartPolicy, Security,
 };
@@ -142,12 +142,9 @@ async fn a_container_is_privileged_only_when_asked() {
 
 #[tokio::test]
 async fn a_failing_process_is_restarted_as_the_policy_says() {
-    let container = started(
-        ContainerRequest::new(BUSYBOX)
-            .cmd(["sh", "-c", "echo run; exit 3"])
-            .restart(RestartPolicy::OnFailure { max_retries: 2 }),
-    )
-    .await;
+    let container =
+        started(busybox("echo run; exit 3").restart(RestartPolicy::OnFailure { max_retries: 2 }))
+            .await;
     let settled = "2 exited 3";
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut state = String::new();

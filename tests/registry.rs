@@ -8,7 +8,9 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 
 use common::registry::Registry;
-use common::{busybox_base, image_id, remove_images, run_child_test, unique, Scratch, Traced};
+use common::{
+    image_id, let_variant, local_image, remove_images, unique, ChildTest, Scratch, Traced, BUSYBOX,
+};
 use dockhand::{
     ContainerRequest, DockerConfig, Engine, Error, ExecCommand, ImageBuild, PullPolicy,
 };
@@ -19,7 +21,7 @@ async fn build_app(token: &str) -> String {
     ImageBuild::new(&tag)
         .file(
             "Dockerfile",
-            format!("FROM {}\nCOPY token /token\n", busybox_base()),
+            format!("FROM {}\nCOPY token /token\n", local_image(BUSYBOX)),
             0o644,
         )
         .file("token", token, 0o644)
@@ -85,7 +87,7 @@ async fn wrong_or_no_credentials_are_an_auth_error_naming_registry_and_image() {
     let registry = Registry::start();
     let engine = Engine::from_env().await.unwrap();
     let remote = registry.image("team/denied:1");
-    engine.tag(&busybox_base(), &remote).await.unwrap();
+    engine.tag(&local_image(BUSYBOX), &remote).await.unwrap();
     let wrong = registry.docker_config("not-the-password");
     let empty = Scratch::new("registry");
 
@@ -100,14 +102,7 @@ async fn wrong_or_no_credentials_are_an_auth_error_naming_registry_and_image() {
             .await
             .unwrap_err();
         for error in [pushed, pulled, started] {
-            let Error::RegistryAuth {
-                registry: refused_by,
-                image,
-                reason,
-            } = &error
-            else {
-                panic!("expected RegistryAuth, got {error:?}");
-            };
+            let_variant!(error => Error::RegistryAuth { registry: refused_by, image, reason, .. });
             assert_eq!(refused_by, registry.address());
             assert_eq!(image, &remote);
             assert!(
@@ -128,7 +123,7 @@ async fn a_tag_the_registry_does_not_have_is_not_found() {
     let config = DockerConfig::at(credentials.dir());
     let engine = Engine::from_env().await.unwrap();
     engine
-        .tag(&busybox_base(), &registry.image("team/app:1"))
+        .tag(&local_image(BUSYBOX), &registry.image("team/app:1"))
         .await
         .unwrap();
     engine
@@ -138,9 +133,7 @@ async fn a_tag_the_registry_does_not_have_is_not_found() {
 
     let missing = registry.image("team/app:no-such-tag");
     let error = engine.pull_with(&missing, &config).await.unwrap_err();
-    let Error::ImageNotFound { image, reason } = &error else {
-        panic!("expected ImageNotFound, got {error:?}");
-    };
+    let_variant!(error => Error::ImageNotFound { image, reason, .. });
     assert_eq!(image, &missing);
     assert!(reason.contains("not found"), "{reason}");
 }
@@ -176,7 +169,7 @@ async fn pull_policy_always_runs_the_registry_s_newer_image_if_missing_the_local
 #[tokio::test]
 #[ignore = "run as a child process by the mirror test"]
 async fn child_starts_busybox_through_the_mirror() {
-    let container = ContainerRequest::new(common::BUSYBOX)
+    let container = ContainerRequest::new(BUSYBOX)
         .cmd(["sleep", "60"])
         .start()
         .await
@@ -195,12 +188,12 @@ async fn a_registry_prefix_pulls_unqualified_images_from_the_mirror() {
     let registry = Registry::start();
     let engine = Engine::from_env().await.unwrap();
     let prefix = registry.image("hub");
-    let mirrored = format!("{prefix}/library/{}", common::BUSYBOX);
+    let mirrored = format!("{prefix}/library/{}", BUSYBOX);
     let files = Scratch::new("registry");
 
     // The mirror serves busybox; the engine has it only by its own name.
     let credentials = registry.docker_config(registry.password());
-    engine.tag(&busybox_base(), &mirrored).await.unwrap();
+    engine.tag(&local_image(BUSYBOX), &mirrored).await.unwrap();
     engine
         .push_with(&mirrored, &DockerConfig::at(credentials.dir()))
         .await
@@ -233,7 +226,7 @@ async fn a_registry_prefix_pulls_unqualified_images_from_the_mirror() {
         files.dir().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let output = run_child_test(
+    let output = ChildTest::run(
         "child_starts_busybox_through_the_mirror",
         &[
             ("DOCKHAND_SUBSTITUTIONS", substitutions.to_str().unwrap()),
@@ -242,8 +235,8 @@ async fn a_registry_prefix_pulls_unqualified_images_from_the_mirror() {
         ],
     );
     assert!(
-        output.contains(&format!("IMAGE={} as {mirrored}", common::BUSYBOX)),
+        output.contains(&format!("IMAGE={} as {mirrored}", BUSYBOX)),
         "{output}"
     );
-    assert_eq!(image_id(&mirrored), image_id(&busybox_base()));
+    assert_eq!(image_id(&mirrored), image_id(&local_image(BUSYBOX)));
 }

@@ -10,11 +10,11 @@ mod common;
 
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use common::{
-    container_exists, container_labels, containers_labelled, reaper_runs_for, within, ChildTest,
-    BUSYBOX,
+    busybox, container_exists, container_labels, containers_labelled, inspect, reaper_runs_for,
+    unique, within, ChildTest,
 };
 use dockhand::{ContainerRequest, Wait};
 
@@ -31,8 +31,7 @@ const TOKEN_LABEL: &str = "dockhand.test.token";
 const REMOVAL_LIMIT: Duration = Duration::from_secs(30);
 
 fn sleeper(token: &str) -> ContainerRequest {
-    ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", "echo up; exec sleep 600"])
+    busybox("echo up; exec sleep 600")
         .label(TOKEN_LABEL, token)
         .wait_for(Wait::log("up"))
 }
@@ -103,11 +102,7 @@ struct Token(String);
 
 impl Token {
     fn new(test: &str) -> Token {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        Token(format!("{test}-{}-{nanos}", std::process::id()))
+        Token(unique(test))
     }
 }
 
@@ -125,11 +120,7 @@ impl Drop for Token {
 }
 
 fn running(id: &str) -> bool {
-    let output = Command::new("docker")
-        .args(["container", "inspect", "--format", "{{.State.Running}}", id])
-        .output()
-        .expect("the docker command line runs");
-    String::from_utf8_lossy(&output.stdout).trim() == "true"
+    inspect(id, "{{.State.Running}}") == "true"
 }
 
 #[test]

@@ -13,15 +13,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use common::{containers_labelled, session_resources, within, ChildTest, BUSYBOX};
+use common::{busybox, containers_labelled, session_resources, within, ChildTest};
 use dockhand::{Container, ContainerRequest, Error, ExecCommand, Network, Shared, Wait};
 
 /// Tells this binary's fixtures apart from each other's containers.
 const FIXTURE_LABEL: &str = "dockhand.test.fixture";
 
 fn sleeper(fixture: &str) -> ContainerRequest {
-    ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", "echo up; exec sleep 600"])
+    busybox("echo up; exec sleep 600")
         .label(FIXTURE_LABEL, fixture)
         .wait_for(Wait::log("up"))
 }
@@ -38,8 +37,7 @@ static SERVER: Shared<Container> = Shared::new(|| {
 static BROKEN: Shared<Container> = Shared::new(|| {
     BROKEN_STARTS.fetch_add(1, Ordering::SeqCst);
     Box::pin(
-        ContainerRequest::new(BUSYBOX)
-            .cmd(["sh", "-c", "echo giving up; exit 3"])
+        busybox("echo giving up; exit 3")
             .label(FIXTURE_LABEL, "broken")
             .wait_for(Wait::log("never said"))
             .start(),

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{container_exists, network_exists, session_left_after, within, BUSYBOX};
+use common::{busybox, container_exists, network_exists, session_left_after, within};
 use dockhand::{Container, ContainerRequest, Error, ExecCommand, Stack, Wait};
 
 /// One stack at a time: the failure test counts what the session has left.
@@ -25,8 +25,7 @@ fn server(name: &str, first: &str, then: &str) -> ContainerRequest {
          && until wget -q -O /dev/null http://127.0.0.1:8080/; do sleep 0.1; done \
          && {then} && echo serving && exec sleep 600"
     );
-    ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", &script])
+    busybox(&script)
         .wait_for(Wait::log("serving"))
         .startup_timeout(Duration::from_secs(30))
 }
@@ -76,12 +75,7 @@ async fn a_member_starts_once_its_dependency_is_ready() {
     let stack = Stack::builder()
         .member(
             "app",
-            ContainerRequest::new(BUSYBOX)
-                .cmd([
-                    "sh",
-                    "-c",
-                    "wget -q -O /fetched http://db:8080/ && echo fetched && exec sleep 600",
-                ])
+            busybox("wget -q -O /fetched http://db:8080/ && echo fetched && exec sleep 600")
                 .wait_for(Wait::log("fetched")),
         )
         .member("db", server("db", "sleep 2", "true"))
@@ -157,9 +151,7 @@ async fn a_failing_member_fails_the_start_naming_it_and_leaves_nothing() {
         .member("other", server("other", "true", "true"))
         .member(
             "broken",
-            ContainerRequest::new(BUSYBOX)
-                .cmd(["sh", "-c", "echo cannot go on; exit 3"])
-                .wait_for(Wait::log("never said")),
+            busybox("echo cannot go on; exit 3").wait_for(Wait::log("never said")),
         )
         .depends_on("broken", ["db"])
         .start()

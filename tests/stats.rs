@@ -7,18 +7,14 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
-use common::{docker, BUSYBOX};
+use common::{busybox, docker, BUSYBOX};
 use dockhand::{Container, ContainerRequest, Error, ExecCommand};
 use futures_util::StreamExt;
 
 const MIB: u64 = 1 << 20;
 
 async fn running(script: &str) -> Container {
-    ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", script])
-        .start()
-        .await
-        .unwrap()
+    busybox(script).start().await.unwrap()
 }
 
 /// Sends `bytes` zero bytes to a `wc -c` server and returns its count, or
@@ -102,10 +98,7 @@ async fn received_bytes_grow_with_what_is_sent_to_the_container() {
 
 #[test]
 fn a_busy_loop_shows_as_cpu_use() {
-    let container = ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", "while true; do :; done"])
-        .start_blocking()
-        .unwrap();
+    let container = busybox("while true; do :; done").start_blocking().unwrap();
     let stats = container.stats_blocking().unwrap();
     assert!(stats.cpu_percent > 0.0, "{stats:?}");
 }

@@ -11,7 +11,10 @@ use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use common::{reaper_runs_for, session_left_after, session_resources, ChildTest, BUSYBOX};
+use common::{
+    busybox, container_exists, reaper_runs_for, session_left_after, session_resources, within,
+    ChildTest,
+};
 use dockhand::{ContainerRequest, Network, Volume, Wait};
 
 /// Child sessions run one at a time: a starting session sweeps the
@@ -29,9 +32,7 @@ fn one_child_at_a_time() -> MutexGuard<'static, ()> {
 const REMOVAL_LIMIT: Duration = Duration::from_secs(30);
 
 fn sleeper() -> ContainerRequest {
-    ContainerRequest::new(BUSYBOX)
-        .cmd(["sh", "-c", "echo up; exec sleep 600"])
-        .wait_for(Wait::log("up"))
+    busybox("echo up; exec sleep 600").wait_for(Wait::log("up"))
 }
 
 /// The child's body: not a test of its own (it is ignored unless a parent
@@ -234,7 +235,7 @@ fn fifty_containers_from_one_process_get_distinct_ports_and_go() {
     drop(containers);
     for name in names {
         assert!(
-            common::gone_within(&name, REMOVAL_LIMIT),
+            within(REMOVAL_LIMIT, || !container_exists(&name)),
             "{name} is still there"
         );
     }

@@ -9,13 +9,8 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{container_inspect, exchange, gone_within, local_image, BUSYBOX};
+use common::{assert_gone, busybox, exchange, inspect, let_variant, local_image, BUSYBOX};
 use dockhand::{Container, ContainerRequest, Error, ExecCommand, Healthcheck, ImageBuild, Wait};
-
-/// A busybox container running `script`.
-fn busybox(script: &str) -> ContainerRequest {
-    ContainerRequest::new(BUSYBOX).cmd(["sh", "-c", script])
-}
 
 /// A web server on port 8080 that starts listening after two seconds.
 fn late_web_server() -> ContainerRequest {
@@ -55,19 +50,19 @@ fn get(container: &Container, path: &str) -> String {
     exchange(container.host(), port, request.as_bytes(), "\n\n")
 }
 
-/// Runs `command` in the container with the `docker` command line.
-fn docker_exec(container: &Container, command: &[&str]) -> bool {
-    Command::new("docker")
-        .args(["exec", container.name()])
-        .args(command)
-        .status()
-        .expect("the docker command line runs")
-        .success()
-}
-
 /// A container that makes `/tmp/ready` after two seconds.
 fn late_marker() -> ContainerRequest {
     busybox("sleep 2; touch /tmp/ready; exec sleep 3600")
+}
+
+/// Whether the container has made `/tmp/ready`, asked through the `docker`
+/// command line.
+fn marked_ready(container: &Container) -> bool {
+    Command::new("docker")
+        .args(["exec", container.name(), "test", "-f", "/tmp/ready"])
+        .status()
+        .expect("the docker command line runs")
+        .success()
 }
 
 #[tokio::test]
@@ -168,14 +163,7 @@ async fn https_waits_accept_a_self_signed_certificate_only_when_told() {
     assert!(page.contains("Welcome to nginx!"), "{page}");
 
     let error = verifying.unwrap_err();
-    let Error::WaitTimeout {
-        waiting_for,
-        last_seen,
-        ..
-    } = &error
-    else {
-        panic!("expected WaitTimeout, got {error:?}");
-    };
+    let_variant!(error => Error::WaitTimeout { waiting_for, last_seen, .. });
     assert_eq!(waiting_for, "HTTPS GET / answering 200");
     assert!(last_seen.contains("certificate"), "{last_seen}");
 }
@@ -219,16 +207,14 @@ async fn a_log_regex_waits_for_a_matching_line() {
     .start()
     .await
     .unwrap();
-    assert!(docker_exec(&container, &["test", "-f", "/tmp/ready"]));
+    assert!(marked_ready(&container));
 
     let error = busybox("sleep 3600")
         .wait_for(Wait::log_matching("(unclosed"))
         .start()
         .await
         .unwrap_err();
-    let Error::WaitFailed { last_seen, .. } = &error else {
-        panic!("expected WaitFailed, got {error:?}");
-    };
+    let_variant!(error => Error::WaitFailed { last_seen, .. });
     assert!(
         last_seen.starts_with("invalid regular expression"),
         "{last_seen}"
@@ -247,8 +233,8 @@ async fn a_health_wait_returns_once_the_declared_check_passes() {
         .start()
         .await
         .unwrap();
-    let health = container_inspect(container.name(), "{{.State.Health.Status}}");
-    assert_eq!(health.trim(), "healthy");
+    let health = inspect(container.name(), "{{.State.Health.Status}}");
+    assert_eq!(health, "healthy");
 }
 
 /// Removes the image it names when dropped.
@@ -279,8 +265,8 @@ async fn a_health_wait_uses_the_images_own_healthcheck() {
         .start()
         .await
         .unwrap();
-    let health = container_inspect(container.name(), "{{.State.Health.Status}}");
-    assert_eq!(health.trim(), "healthy");
+    let health = inspect(container.name(), "{{.State.Health.Status}}");
+    assert_eq!(health, "healthy");
     container.remove().await.unwrap();
 }
 
@@ -296,16 +282,7 @@ async fn an_unhealthy_container_fails_at_once_naming_the_healthcheck() {
         .start()
         .await
         .unwrap_err();
-    let Error::WaitFailed {
-        container,
-        waiting_for,
-        last_seen,
-        state,
-        ..
-    } = &error
-    else {
-        panic!("expected WaitFailed before any timeout, got {error:?}");
-    };
+    let_variant!(error => Error::WaitFailed { container, waiting_for, last_seen, state, .. });
     assert_eq!(waiting_for, "healthcheck reporting healthy");
     assert!(
         last_seen.starts_with("health: unhealthy") && last_seen.contains("database not reachable"),
@@ -316,10 +293,7 @@ async fn an_unhealthy_container_fails_at_once_naming_the_healthcheck() {
         error.to_string().contains("healthcheck reporting healthy"),
         "{error}"
     );
-    assert!(
-        gone_within(container, Duration::from_secs(20)),
-        "{container} leaked"
-    );
+    assert_gone(container);
 }
 
 #[tokio::test]
@@ -329,7 +303,7 @@ async fn an_exec_wait_returns_once_the_command_succeeds() {
         .start()
         .await
         .unwrap();
-    assert!(docker_exec(&container, &["test", "-f", "/tmp/ready"]));
+    assert!(marked_ready(&container));
 }
 
 #[tokio::test]
@@ -339,8 +313,8 @@ async fn an_exit_wait_returns_once_the_container_exited_with_its_code() {
         .start()
         .await
         .unwrap();
-    let state = container_inspect(container.name(), "{{.State.Status}} {{.State.ExitCode}}");
-    assert_eq!(state.trim(), "exited 3");
+    let state = inspect(container.name(), "{{.State.Status}} {{.State.ExitCode}}");
+    assert_eq!(state, "exited 3");
 }
 
 #[tokio::test]
@@ -350,16 +324,7 @@ async fn an_exit_with_another_code_fails_with_the_code_and_the_logs() {
         .start()
         .await
         .unwrap_err();
-    let Error::ContainerExited {
-        exit_code,
-        waiting_for,
-        last_seen,
-        logs,
-        ..
-    } = &error
-    else {
-        panic!("expected ContainerExited, got {error:?}");
-    };
+    let_variant!(error => Error::ContainerExited { exit_code, waiting_for, last_seen, logs, .. });
     assert_eq!(*exit_code, 3);
     assert_eq!(waiting_for, "exit with code 0");
     assert_eq!(last_seen, "exit code 3");
@@ -373,7 +338,7 @@ async fn a_fixed_duration_is_waited_out() {
         .start()
         .await
         .unwrap();
-    assert!(docker_exec(&container, &["test", "-f", "/tmp/ready"]));
+    assert!(marked_ready(&container));
 }
 
 #[tokio::test]
@@ -399,14 +364,7 @@ async fn an_all_of_wait_needs_every_member() {
         .start()
         .await
         .unwrap_err();
-    let Error::WaitTimeout {
-        timeout,
-        waiting_for,
-        ..
-    } = &error
-    else {
-        panic!("expected WaitTimeout, got {error:?}");
-    };
+    let_variant!(error => Error::WaitTimeout { timeout, waiting_for, .. });
     assert_eq!(*timeout, Duration::from_secs(2));
     assert_eq!(waiting_for, "every exposed TCP port listening");
 }
@@ -414,19 +372,9 @@ async fn an_all_of_wait_needs_every_member() {
 /// The timeout, strategy and last sight of a start that must time out.
 async fn timed_out(request: ContainerRequest) -> (Duration, String, String) {
     let error = request.start().await.unwrap_err();
-    match error {
-        Error::WaitTimeout {
-            timeout,
-            waiting_for,
-            last_seen,
-            state,
-            ..
-        } => {
-            assert_eq!(state, "running");
-            (timeout, waiting_for, last_seen)
-        }
-        other => panic!("expected WaitTimeout, got {other:?}"),
-    }
+    let_variant!(error => Error::WaitTimeout { timeout, waiting_for, last_seen, state, .. });
+    assert_eq!(state, "running");
+    (*timeout, waiting_for.clone(), last_seen.clone())
 }
 
 #[tokio::test]
@@ -510,15 +458,7 @@ async fn a_container_that_stops_while_waited_for_says_what_the_wait_last_saw() {
         .start()
         .await
         .unwrap_err();
-    let Error::ContainerExited {
-        exit_code,
-        waiting_for,
-        last_seen,
-        ..
-    } = &error
-    else {
-        panic!("expected ContainerExited, got {error:?}");
-    };
+    let_variant!(error => Error::ContainerExited { exit_code, waiting_for, last_seen, .. });
     assert_eq!(*exit_code, 2);
     assert_eq!(waiting_for, "every exposed TCP port listening");
     assert!(last_seen.starts_with("port 8080: "), "{last_seen}");

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::poll::{has_stopped, Deadline, NotReady, Reason};
+use super::poll::{stopped, Deadline, NotReady, Reason};
 use super::Wait;
 use crate::container::Container;
 
@@ -32,11 +32,9 @@ pub(super) async fn elapse(
         ));
     }
     tokio::time::sleep_until(end).await;
-    match container.inspect_state().await {
-        Some(state) if has_stopped(&state) => {
-            let seen = format!("stopped within the {wait:?}");
-            Err(NotReady::new(&strategy, Reason::Stopped, seen))
-        }
-        _ => Ok(()),
+    if stopped(container).await {
+        let seen = format!("stopped within the {wait:?}");
+        return Err(NotReady::new(&strategy, Reason::Stopped, seen));
     }
+    Ok(())
 }

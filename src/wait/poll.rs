@@ -165,10 +165,17 @@ where
 
 /// Not ready yet, having seen `seen`, unless the container has stopped.
 pub(crate) async fn still_waiting(container: &Container, seen: String) -> Check {
-    match container.inspect_state().await {
-        Some(state) if has_stopped(&state) => Check::Stopped(seen),
-        _ => Check::NotYet(seen),
+    if stopped(container).await {
+        Check::Stopped(seen)
+    } else {
+        Check::NotYet(seen)
     }
+}
+
+/// Whether the engine says the container has stopped for good.
+pub(crate) async fn stopped(container: &Container) -> bool {
+    let state = container.inspect_state().await;
+    state.is_some_and(|state| has_stopped(&state))
 }
 
 /// What the engine said when a call for a look failed, without dockhand's

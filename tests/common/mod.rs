@@ -1,6 +1,8 @@
 //! What the integration tests share: an independent view of the engine
 //! through the `docker` command line, so that a test of removal does not
-//! trust dockhand's own word for it.
+//! trust dockhand's own word for it; the busybox requests and commands they
+//! run; and the checks they keep making (an error's variant, a removal, a
+//! child test process).
 
 #![allow(dead_code, reason = "each test binary uses its own part of this")]
 
@@ -8,29 +10,24 @@ pub mod registry;
 
 use std::io::{BufRead, BufReader, Lines, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use dockhand::{Container, ExecCommand};
+use dockhand::{Container, ContainerRequest, ExecCommand};
 
 /// The tiny image the generic tests run (sh, sleep, httpd, nc).
 pub const BUSYBOX: &str = "busybox:1.36";
 
-/// The local image that [`BUSYBOX`] runs as: its stand-in where the
-/// substitution file names one. For `FROM` lines and tags, which no
-/// substitution applies to.
-pub fn busybox_base() -> String {
-    let file = std::env::var("DOCKHAND_SUBSTITUTIONS").unwrap_or_default();
-    let json: serde_json::Value = std::fs::read_to_string(file)
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_default();
-    json["images"][BUSYBOX]
-        .as_str()
-        .unwrap_or(BUSYBOX)
-        .to_string()
+/// A [`BUSYBOX`] container that runs `script` with `sh -c`.
+pub fn busybox(script: &str) -> ContainerRequest {
+    ContainerRequest::new(BUSYBOX).cmd(["sh", "-c", script])
+}
+
+/// `script`, to run with `sh -c` in a container.
+pub fn sh(script: &str) -> ExecCommand {
+    ExecCommand::new(["sh", "-c", script])
 }
 
 /// A name no other test, process or run uses, e.g. for an image tag.
@@ -47,10 +44,7 @@ pub fn unique(prefix: &str) -> String {
 /// The engine's id of a local image, through the `docker` command line;
 /// `None` if the engine does not have it.
 pub fn image_id(image: &str) -> Option<String> {
-    let output = Command::new("docker")
-        .args(["image", "inspect", "--format", "{{.Id}}", image])
-        .output()
-        .expect("the docker command line runs");
+    let output = docker_output(&["image", "inspect", "--format", "{{.Id}}", image]);
     output
         .status
         .success()
@@ -60,37 +54,28 @@ pub fn image_id(image: &str) -> Option<String> {
 /// Removes local image names through the `docker` command line (the image
 /// itself goes with its last name, unless something uses it).
 pub fn remove_images(images: &[&str]) {
-    let output = Command::new("docker")
-        .args(["image", "rm", "--force"])
-        .args(images)
-        .output()
-        .expect("the docker command line runs");
-    assert!(
-        output.status.success(),
-        "docker image rm: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    docker(&[&["image", "rm", "--force"], images].concat());
 }
 
-/// Runs the ignored test `name` of this test binary as a process of its own
-/// with `env` added, to its end; panics with its output if it failed. For
-/// what needs a process of its own: its environment, or its exit.
-pub fn run_child_test(name: &str, env: &[(&str, &str)]) -> String {
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--ignored", "--nocapture"])
-        .envs(env.iter().copied())
-        .output()
-        .expect("the test binary runs");
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr),
-    );
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "child test {name} failed:\n{stdout}\n{stderr}"
-    );
-    stdout.into_owned()
+/// Matches an error against a pattern of `dockhand::Error` and binds what
+/// the pattern names, as `let PATTERN = &error else { panic!(..) };` does,
+/// or fails the test saying what the error was instead.
+///
+/// ```ignore
+/// let_variant!(error => Error::WaitTimeout { timeout, state, .. });
+/// assert_eq!(state, "running");
+/// ```
+#[allow(unused_macros, reason = "each test binary uses its own part of this")]
+macro_rules! let_variant {
+    ($error:expr => $pattern:pat) => {
+        let error = &$error;
+        let $pattern = error else {
+            panic!("expected {}, got {error:?}", stringify!($pattern));
+        };
+    };
 }
+#[allow(unused_imports, reason = "each test binary uses its own part of this")]
+pub(crate) use let_variant;
 
 /// What `tracing` reports on the current thread (and in the dockhand calls
 /// made from it), at every level, while this is alive.
@@ -140,20 +125,16 @@ impl Write for SharedWriter {
 
 /// Whether the engine has a container of this name or id.
 pub fn container_exists(name: &str) -> bool {
-    let output = Command::new("docker")
-        .args(["container", "inspect", "--format", "{{.Id}}", name])
-        .output()
-        .expect("the docker command line runs");
-    output.status.success()
+    docker_output(&["container", "inspect", "--format", "{{.Id}}", name])
+        .status
+        .success()
 }
 
 /// Whether the engine has a network of this name or id.
 pub fn network_exists(name: &str) -> bool {
-    let output = Command::new("docker")
-        .args(["network", "inspect", "--format", "{{.Id}}", name])
-        .output()
-        .expect("the docker command line runs");
-    output.status.success()
+    docker_output(&["network", "inspect", "--format", "{{.Id}}", name])
+        .status
+        .success()
 }
 
 /// Waits up to `limit` for `condition` to hold; true if it does.
@@ -168,42 +149,33 @@ pub fn within(limit: Duration, condition: impl Fn() -> bool) -> bool {
     condition()
 }
 
-/// Waits up to `limit` for the container to be gone; true if it is.
-pub fn gone_within(name: &str, limit: Duration) -> bool {
-    within(limit, || !container_exists(name))
+/// Asserts that the container is gone, or goes within 20 seconds (dockhand
+/// removes in the background).
+pub fn assert_gone(name: &str) {
+    assert!(
+        within(Duration::from_secs(20), || !container_exists(name)),
+        "{name} is still there"
+    );
 }
 
 /// The ids of the containers, running or not, that carry every one of
 /// `labels` (`key=value` or `key`).
 pub fn containers_labelled(labels: &[&str]) -> Vec<String> {
-    let filters = labels
+    let filters: Vec<String> = labels
         .iter()
-        .flat_map(|label| ["--filter".to_string(), format!("label={label}")]);
-    let output = Command::new("docker")
-        .args(["ps", "-aq", "--no-trunc"])
-        .args(filters)
-        .output()
-        .expect("the docker command line runs");
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+        .map(|label| format!("label={label}"))
+        .collect();
+    let mut args = vec!["ps", "-aq", "--no-trunc"];
+    for filter in &filters {
+        args.extend(["--filter", filter]);
+    }
+    docker(&args).lines().map(str::to_string).collect()
 }
 
-/// The labels of a container, as `key=value` lines.
+/// The labels of a container, as `key=value` lines, each ending in `\n`.
 pub fn container_labels(name: &str) -> String {
-    container_inspect(
-        name,
-        "{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}\n{{end}}",
-    )
-}
-
-/// What `docker container inspect --format FORMAT` says of a container.
-pub fn container_inspect(name: &str, format: &str) -> String {
-    let output = Command::new("docker")
-        .args(["container", "inspect", "--format", format, name])
-        .output()
-        .expect("the docker command line runs");
+    let format = "{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}\n{{end}}";
+    let output = docker_output(&["container", "inspect", "--format", format, name]);
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -252,13 +224,7 @@ pub fn session_resources(session: &str) -> usize {
         vec!["volume", "ls", "-q", "--filter", &filter],
     ]
     .iter()
-    .map(|args| {
-        let output = Command::new("docker")
-            .args(args)
-            .output()
-            .expect("the docker command line runs");
-        String::from_utf8_lossy(&output.stdout).lines().count()
-    })
+    .map(|args| docker(args).lines().count())
     .sum()
 }
 
@@ -305,7 +271,7 @@ impl Drop for Scratch {
 /// stderr (stdout first, then stderr).
 pub async fn sh_in(container: &Container, script: &str) -> (i64, String) {
     let output = container
-        .exec(ExecCommand::new(["sh", "-c", script]))
+        .exec(sh(script))
         .await
         .expect("the engine runs the command");
     (
@@ -314,8 +280,8 @@ pub async fn sh_in(container: &Container, script: &str) -> (i64, String) {
     )
 }
 
-/// What `docker inspect --format FORMAT` says about a container, network
-/// or volume, trimmed.
+/// What `docker inspect --format FORMAT` says about a container, image,
+/// network or volume, trimmed.
 pub fn inspect(name: &str, format: &str) -> String {
     docker(&["inspect", "--format", format, name])
 }
@@ -323,16 +289,21 @@ pub fn inspect(name: &str, format: &str) -> String {
 /// Runs the `docker` command line, which must succeed; returns its trimmed
 /// stdout.
 pub fn docker(args: &[&str]) -> String {
-    let output = Command::new("docker")
-        .args(args)
-        .output()
-        .expect("the docker command line runs");
+    let output = docker_output(args);
     assert!(
         output.status.success(),
         "docker {args:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// Runs the `docker` command line to its end, whatever it answers.
+fn docker_output(args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .expect("the docker command line runs")
 }
 
 /// Whether a reaper process watches `session`: its environment says so.
@@ -348,8 +319,8 @@ pub fn reaper_runs_for(session: &str) -> bool {
 }
 
 /// This test binary run again as a child process that runs only the
-/// ignored test `test`, with `env`: a test session of its own, which the
-/// test watches from outside.
+/// ignored test `test`, with `env`: a test session of its own, for what
+/// needs a process of its own (its environment, or its exit).
 pub struct ChildTest {
     /// The child process.
     pub process: Child,
@@ -358,9 +329,42 @@ pub struct ChildTest {
 }
 
 impl ChildTest {
+    /// Starts the child, for a test that watches it from outside while it
+    /// runs.
     pub fn spawn(test: &str, env: &[(&str, &str)]) -> ChildTest {
-        let exe = std::env::current_exe().unwrap();
-        let mut process = Command::new(&exe)
+        let mut process = ChildTest::command(test, env)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the test binary runs");
+        ChildTest {
+            stdin: process.stdin.take(),
+            stdout: BufReader::new(process.stdout.take().unwrap()).lines(),
+            process,
+        }
+    }
+
+    /// Runs the child to its end; panics with its output if its test
+    /// failed. Returns what it printed.
+    pub fn run(test: &str, env: &[(&str, &str)]) -> String {
+        let output = ChildTest::command(test, env)
+            .output()
+            .expect("the test binary runs");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        assert!(
+            output.status.success() && stdout.contains("1 passed"),
+            "child test {test} failed:\n{stdout}\n{stderr}"
+        );
+        stdout.into_owned()
+    }
+
+    fn command(test: &str, env: &[(&str, &str)]) -> Command {
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        command
             .args([
                 test,
                 "--exact",
@@ -368,17 +372,8 @@ impl ChildTest {
                 "--nocapture",
                 "--test-threads=1",
             ])
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot run {}: {error}", exe.display()));
-        ChildTest {
-            stdin: process.stdin.take(),
-            stdout: BufReader::new(process.stdout.take().unwrap()).lines(),
-            process,
-        }
+            .envs(env.iter().copied());
+        command
     }
 
     /// Reads what the child prints up to a `KEY=value` line; returns the
