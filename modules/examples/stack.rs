@@ -53,7 +53,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut redis = redis::Client::open(cache.url())?
         .get_multiplexed_async_connection()
         .await?;
-    let _: () = redis.set("greeting", "hello from the host").await?;
+    let greeting = "hello from the host";
+    let _: () = redis.set("greeting", greeting).await?;
     println!("cache greeting set at {}:{}", cache.host(), cache.port());
 
     for path in ["/", "/app", "/app"] {
@@ -61,6 +62,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let status = response.status();
         let body = response.text().await?;
         println!("GET {path:<4} -> {status}\n{}", indent(&body));
+        if path == "/app" && !body.contains(&format!("greeting={greeting}\n")) {
+            return Err("the app's answer lacks the greeting the host put in redis".into());
+        }
     }
     Ok(())
 }
