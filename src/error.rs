@@ -249,6 +249,13 @@ pub enum Error {
         source: Arc<Error>,
     },
 
+    /// Code built on dockhand failed where a dockhand error is expected,
+    /// such as in a [shared fixture](crate::Shared)'s start that also sets
+    /// up a schema or checks its service with a client (as dockhand's
+    /// modules do): that code's own error, unchanged.
+    #[error(transparent)]
+    External(Box<dyn std::error::Error + Send + Sync>),
+
     /// A [stack](crate::Stack) declares a member wrongly (a dependency it
     /// does not declare, a cycle, a name twice), or a member was asked for
     /// that it does not have.

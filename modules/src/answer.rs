@@ -1,11 +1,11 @@
-//! Readiness by a real client: the last step of every module's start.
+//! Readiness by a real client: the last step of a database module's start.
 //!
 //! A log line says that a server started, not that it takes clients: the
-//! line may come before the port is open (nginx's entrypoint prints its
-//! line before nginx starts), or from a server that then refuses the
-//! credentials. So each module finishes its start the way a test would
-//! begin: a real client connects and asks something (`SELECT 1`, `PING`,
-//! `GET /`), retried until it answers or the startup timeout passes.
+//! server may then refuse the credentials the test will use. So postgres
+//! and redis finish their start the way a test would begin: a real client
+//! logs in and asks something (`SELECT 1`, `PING`), retried until it
+//! answers or the startup timeout passes. (nginx needs no client of its
+//! own: dockhand's HTTP wait is one.)
 
 use std::fmt::Display;
 use std::future::Future;

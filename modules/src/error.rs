@@ -75,3 +75,15 @@ pub enum Error {
 
 /// `Result` with the modules' [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A module's error where dockhand's is expected, as with `?` in the start
+/// of a [`dockhand::Shared`] fixture: dockhand's own errors come back as
+/// they were, the module's as [`dockhand::Error::External`].
+impl From<Error> for dockhand::Error {
+    fn from(error: Error) -> dockhand::Error {
+        match error {
+            Error::Container(error) => error,
+            other => dockhand::Error::External(Box::new(other)),
+        }
+    }
+}

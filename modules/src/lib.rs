@@ -4,11 +4,11 @@
 //! behind a feature of its name, each running the official image and ready
 //! only when a real client gets an answer:
 //!
-//! | feature | builder | handle | client used for readiness |
+//! | feature | builder | handle | ready when |
 //! |---|---|---|---|
-//! | `postgres` | [`Postgres`] (`postgres:15`) | [`PostgresContainer`] | tokio-postgres |
-//! | `redis` | [`Redis`] (`redis:7`) | [`RedisContainer`] | redis |
-//! | `nginx` | [`Nginx`] (`nginx:1.22`) | [`NginxContainer`] | reqwest |
+//! | `postgres` | [`Postgres`] (`postgres:15`) | [`PostgresContainer`] | the second ready line, then a tokio-postgres login |
+//! | `redis` | [`Redis`] (`redis:7`) | [`RedisContainer`] | the ready line, then a `PING` with the redis crate |
+//! | `nginx` | [`Nginx`] (`nginx:1.22`) | [`NginxContainer`] | `GET /` answers 200 |
 //!
 //! ```no_run
 //! # #[cfg(feature = "redis")]
@@ -27,27 +27,84 @@
 //! an alias, or a stack), and turns a container started from that request
 //! into its typed handle with `.adopt(container)`; `.start()` does both.
 //!
+//! ## In a stack
+//! A module's request carries the image's own readiness (a log line, an
+//! HTTP answer), so a [`dockhand::Stack`] starts the members that depend
+//! on it only once it is ready. `adopt` takes a borrowed member too, and
+//! adds the module's client check (a postgres login, a redis `PING`):
+//!
+//! ```no_run
+//! # #[cfg(all(feature = "postgres", feature = "redis"))]
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use dockhand::{ContainerRequest, Stack};
+//! use dockhand_modules::{Postgres, Redis};
+//!
+//! let (postgres, redis) = (Postgres::new().password("test"), Redis::new());
+//! let stack = Stack::builder()
+//!     .member("db", postgres.request())
+//!     .member("cache", redis.request())
+//!     .member(
+//!         "app",
+//!         ContainerRequest::new("my-app:test")
+//!             .env("DATABASE_URL", "postgres://postgres:test@db:5432/postgres")
+//!             .env("REDIS_URL", "redis://cache:6379"),
+//!     )
+//!     .depends_on("app", ["db", "cache"])
+//!     .start()
+//!     .await?;
+//! let db = postgres.adopt(stack.container("db")?).await?; // from the host
+//! let cache = redis.adopt(stack.container("cache")?).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! `cargo run -p dockhand-modules --all-features --example stack` puts
+//! nginx in front of such an app.
+//!
 //! ## Per-test isolation on a shared server
 //! Starting a container per test costs seconds; isolating tests on one
 //! server costs milliseconds. [`PostgresContainer::databases`] hands each
 //! test a fresh database copied from a template (schema and seed data
 //! applied once), with snapshot and restore; [`RedisContainer::databases`]
 //! hands each test a logical database of its own, flushed when released.
+//! Keep the server in a [`dockhand::Shared`] static (a module's error
+//! converts to dockhand's with `?`):
+//!
+//! ```no_run
+//! # #[cfg(feature = "postgres")]
+//! # mod demo {
+//! use dockhand::Shared;
+//! use dockhand_modules::{Postgres, PostgresContainer, PostgresDatabases};
+//!
+//! static SERVER: Shared<PostgresContainer> =
+//!     Shared::new(|| Box::pin(async { Ok(Postgres::new().start().await?) }));
+//! static DATABASES: Shared<PostgresDatabases> = Shared::new(|| {
+//!     Box::pin(async { Ok(SERVER.get().await?.databases("CREATE TABLE t (n int);").await?) })
+//! });
+//!
+//! #[tokio::test]
+//! async fn uses_its_own_database() -> Result<(), Box<dyn std::error::Error>> {
+//!     let database = DATABASES.get().await?.database().await?;
+//!     let url = database.connection_string(); // no other test sees its rows
+//!     Ok(())
+//! }
+//! # }
+//! ```
+//!
 //! `cargo run --release -p dockhand-modules --example isolation_bench
 //! --all-features` measures the difference.
 //!
 //! ## Files before start
 //! Init scripts and web content must be in place before the image's
-//! entrypoint runs. Until dockhand's requests copy files before start, the
-//! modules carry them in the container's environment and write them with a
-//! small `sh` step in front of the entrypoint (about 2 MiB in all).
+//! entrypoint runs. The modules read them when told about them and put
+//! them on the request ([`dockhand::ContainerRequest::copy_bytes_in`]),
+//! which copies them into the container between its create and its start.
 
 #![allow(
     clippy::result_large_err,
     reason = "errors are cold and carry logs and context by design"
 )]
 
-#[cfg(any(feature = "postgres", feature = "redis", feature = "nginx"))]
+#[cfg(any(feature = "postgres", feature = "redis"))]
 mod answer;
 mod error;
 #[cfg(feature = "nginx")]

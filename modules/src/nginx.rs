@@ -21,22 +21,39 @@
 //! - **Config** replaces the default server
 //!   (`/etc/nginx/conf.d/default.conf`, included by the image's
 //!   `nginx.conf`): [`Nginx::config`] or [`Nginx::config_file`].
-//! - Both reach the container through its environment before its
-//!   entrypoint runs (see the crate docs), which bounds them to about
-//!   2 MiB in all.
-//! - **Ready** when the entrypoint logs `Configuration complete; ready for
-//!   start up` and then a real HTTP `GET /` gets an answer (any status: a
-//!   custom config need not serve `/`).
+//! - The request copies both in before the container starts, each file
+//!   readable by nginx's unprivileged workers whatever its mode on the
+//!   host.
+//! - **Ready** when `GET /` on port 80 answers `200`, checked from the
+//!   host by the request's own wait ([`Wait::http`]); so the same holds in
+//!   a [`Stack`](dockhand::Stack), and [`adopt`](Nginx::adopt) has nothing
+//!   left to check. A config that serves no `/` needs another wait on
+//!   the request:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use dockhand::Wait;
+//! use dockhand_modules::Nginx;
+//!
+//! let nginx = Nginx::new().config("server { listen 80; location = /health { return 204; } }");
+//! let container = nginx
+//!     .request()
+//!     .wait_for(Wait::http("/health").status(204))
+//!     .start()
+//!     .await?;
+//! let site = nginx.adopt(container)?;
+//! # Ok(()) }
+//! ```
 
 mod container;
 
+use std::borrow::Borrow;
 use std::path::Path;
 
 use dockhand::{Container, ContainerRequest, Wait};
 
 pub use container::NginxContainer;
 
-use crate::answer;
 use crate::error::Result;
 use crate::overrides::{override_methods, Overrides};
 use crate::startup_files::{self, StartupFiles};
@@ -114,42 +131,31 @@ impl Nginx {
         Ok(self.config(String::from_utf8_lossy(&bytes)))
     }
 
-    /// The container request: image, content, config and log readiness.
-    /// Add a network, an alias or anything else dockhand offers, start it
-    /// (alone or in a stack), then [`adopt`](Self::adopt) the container.
+    /// The container request: image, content, config and readiness by
+    /// HTTP. Add a network, an alias or anything else dockhand offers,
+    /// start it (alone or in a stack), then [`adopt`](Self::adopt) the
+    /// container.
     pub fn request(&self) -> ContainerRequest {
         let request = self
             .overrides
             .request()
             .expose(Self::PORT)
-            .cmd(["nginx", "-g", "daemon off;"])
-            .wait_for(Wait::log("Configuration complete; ready for start up"));
-        let request = self.files.apply(request, &["/docker-entrypoint.sh"]);
-        self.overrides.finish(request)
+            .wait_for(Wait::http("/").port(Self::PORT));
+        self.overrides.finish(self.files.apply(request))
     }
 
     /// Starts the container and waits until it answers HTTP.
     pub async fn start(self) -> Result<NginxContainer> {
         let container = self.request().start().await?;
-        self.adopt(container).await
+        self.adopt(container)
     }
 
     /// A handle for a container started from [`request`](Self::request),
-    /// once it answers HTTP.
-    pub async fn adopt(&self, container: Container) -> Result<NginxContainer> {
-        let port = container.host_port(Self::PORT)?;
-        let site = NginxContainer::new(container, port);
-        let root = format!("{}/", site.url());
-        answer::until_answers(
-            "nginx",
-            site.container().name(),
-            self.overrides.startup_timeout,
-            move || {
-                let root = root.clone();
-                async move { reqwest::get(root).await.map(drop) }
-            },
-        )
-        .await?;
-        Ok(site)
+    /// which answered HTTP before its start returned. It takes the
+    /// container itself, or a borrow of one that something else owns, such
+    /// as a [`Stack`](dockhand::Stack)'s member.
+    pub fn adopt<C: Borrow<Container>>(&self, container: C) -> Result<NginxContainer<C>> {
+        let port = container.borrow().host_port(Self::PORT)?;
+        Ok(NginxContainer::new(container, port))
     }
 }

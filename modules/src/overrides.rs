@@ -70,9 +70,9 @@ macro_rules! override_methods {
             self
         }
 
-        /// How long the container may take to log that it is ready, and
-        /// then, once more, its service to answer a client (default 60 s
-        /// each).
+        /// How long the container may take to be ready by its request's
+        /// wait (default 60 s); a module that then checks with a client of
+        /// its own (postgres, redis) gives the check as long again.
         pub fn startup_timeout(mut self, timeout: std::time::Duration) -> Self {
             self.overrides.startup_timeout = timeout;
             self

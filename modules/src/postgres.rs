@@ -22,9 +22,8 @@
 //!   `Debug` print of the builder or the handle shows `<redacted>`.
 //! - **Init scripts** (`.sql`, `.sql.gz`, `.sh`) run once, in the order
 //!   declared, when the server first starts, as the official image runs
-//!   `/docker-entrypoint-initdb.d`. They reach the container through its
-//!   environment before its entrypoint runs (see the crate docs), which
-//!   bounds them to about 2 MiB in all.
+//!   `/docker-entrypoint-initdb.d`: the request copies them there, numbered,
+//!   before the container starts.
 //! - **Fast by default**: the data folder is a tmpfs (memory, gone with the
 //!   container) and the server runs with `-c fsync=off`. On this project's
 //!   machines that makes the server ready 2.5 times sooner and a clone of a
@@ -32,12 +31,14 @@
 //!   `.setting("fsync", "on")` undo either.
 //! - **Ready** when the official image's second `database system is ready
 //!   to accept connections` line is logged (the first comes from the
-//!   temporary server that runs the init scripts) and then a real client
-//!   has logged in and run `SELECT 1`.
+//!   temporary server that runs the init scripts): the request's own wait,
+//!   so a [`Stack`](dockhand::Stack) starts the members that depend on it
+//!   only then. [`start`](Postgres::start) and [`adopt`](Postgres::adopt)
+//!   then also wait until a real client has logged in and run `SELECT 1`.
 //! - **Networks and stacks**: [`Postgres::request`] is a plain
 //!   [`ContainerRequest`] to add a network and alias to, or to hand to a
-//!   stack; [`Postgres::adopt`] turns the started container into a
-//!   [`PostgresContainer`].
+//!   stack; [`Postgres::adopt`] turns the started container (or a stack's
+//!   borrowed member) into a [`PostgresContainer`].
 //! - **Per-test databases** on one shared server:
 //!   [`PostgresContainer::databases`].
 
@@ -49,6 +50,7 @@ mod owned_database;
 mod server;
 mod snapshot;
 
+use std::borrow::Borrow;
 use std::path::Path;
 
 use dockhand::{Container, ContainerRequest, Mount, Wait};
@@ -189,8 +191,7 @@ impl Postgres {
         if self.data_on_tmpfs {
             request = request.mount(Mount::tmpfs(PGDATA));
         }
-        let request = self.init_scripts.apply(request, &["docker-entrypoint.sh"]);
-        self.overrides.finish(request)
+        self.overrides.finish(self.init_scripts.apply(request))
     }
 
     /// Starts the container and waits until a client can log in.
@@ -200,28 +201,25 @@ impl Postgres {
     }
 
     /// A handle for a container started from [`request`](Self::request),
-    /// once a client can log in with this builder's credentials.
-    pub async fn adopt(&self, container: Container) -> Result<PostgresContainer> {
+    /// once a client can log in with this builder's credentials. It takes
+    /// the container itself, or a borrow of one that something else owns,
+    /// such as a [`Stack`](dockhand::Stack)'s member.
+    pub async fn adopt<C: Borrow<Container>>(&self, container: C) -> Result<PostgresContainer<C>> {
+        let started = container.borrow();
         let server = Server {
-            host: container.host().to_string(),
-            port: container.host_port(Self::PORT)?,
+            host: started.host().to_string(),
+            port: started.host_port(Self::PORT)?,
             user: self.user.clone(),
             password: self.password.clone(),
         };
         let (check, database) = (server.clone(), self.database.clone());
         answer::until_answers(
             "postgres",
-            container.name(),
+            started.name(),
             self.overrides.startup_timeout,
             move || {
                 let (server, database) = (check.clone(), database.clone());
-                async move {
-                    let logged_in = async {
-                        let client = server.connect(&database).await?;
-                        client.simple_query("SELECT 1").await
-                    };
-                    logged_in.await.map(drop).map_err(|error| describe(&error))
-                }
+                async move { server.select_one(&database).await }
             },
         )
         .await?;

@@ -21,8 +21,15 @@
 //!   `Debug` print of the builder or handle shows `<redacted>`.
 //! - **Config**: [`Redis::config`] passes `--name value` to `redis-server`,
 //!   as `docker run redis:7 --name value` does.
-//! - **Ready** when the log says `Ready to accept connections` and then a
-//!   real client's `PING` is answered.
+//! - **Ready** when the log says `Ready to accept connections`: the
+//!   request's own wait, so a [`Stack`](dockhand::Stack) starts the members
+//!   that depend on it only then. [`start`](Redis::start) and
+//!   [`adopt`](Redis::adopt) then also wait until a real client's `PING`
+//!   is answered.
+//! - **Networks and stacks**: [`Redis::request`] is a plain
+//!   [`ContainerRequest`] to add a network and alias to, or to hand to a
+//!   stack; [`Redis::adopt`] turns the started container (or a stack's
+//!   borrowed member) into a [`RedisContainer`].
 //! - **Per-test databases** on one shared server:
 //!   [`RedisContainer::databases`].
 
@@ -30,6 +37,8 @@ mod container;
 mod database;
 mod databases;
 mod server;
+
+use std::borrow::Borrow;
 
 use dockhand::{Container, ContainerRequest, Wait};
 
@@ -120,27 +129,24 @@ impl Redis {
     }
 
     /// A handle for a container started from [`request`](Self::request),
-    /// once it answers `PING` with this builder's password.
-    pub async fn adopt(&self, container: Container) -> Result<RedisContainer> {
+    /// once it answers `PING` with this builder's password. It takes the
+    /// container itself, or a borrow of one that something else owns, such
+    /// as a [`Stack`](dockhand::Stack)'s member.
+    pub async fn adopt<C: Borrow<Container>>(&self, container: C) -> Result<RedisContainer<C>> {
+        let started = container.borrow();
         let server = Server {
-            host: container.host().to_string(),
-            port: container.host_port(Self::PORT)?,
+            host: started.host().to_string(),
+            port: started.host_port(Self::PORT)?,
             password: self.password.clone(),
         };
         let check = server.clone();
         answer::until_answers(
             "redis",
-            container.name(),
+            started.name(),
             self.overrides.startup_timeout,
             move || {
                 let server = check.clone();
-                async move {
-                    let mut connection = server.connect(0).await?;
-                    ::redis::cmd("PING")
-                        .query_async::<String>(&mut connection)
-                        .await
-                        .map(drop)
-                }
+                async move { server.ping().await }
             },
         )
         .await?;

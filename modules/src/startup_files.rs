@@ -2,53 +2,24 @@
 //!
 //! Official images take their set-up from files: postgres runs the scripts
 //! in `/docker-entrypoint-initdb.d` on first start, nginx serves
-//! `/usr/share/nginx/html`. Those files must be there before the
-//! entrypoint starts, and the [`ContainerRequest`] must carry them, so that
-//! the same request can be started alone, on a network, or in a stack.
+//! `/usr/share/nginx/html`. The [`ContainerRequest`] carries them
+//! ([`ContainerRequest::copy_bytes_in`]: copied between the engine's create
+//! and start), so that the same request can be started alone, on a network
+//! or in a stack.
 //!
-//! dockhand's requests do not copy files before start (yet), and a bind
-//! mount would tie the request to a folder on the engine's own host. So the
-//! files travel in the container's environment instead: base64, in chunks
-//! that each fit the kernel's limit for one variable (128 KiB). A small `sh`
-//! step in front of the image's entrypoint writes them, removes the
-//! variables, and hands over to the entrypoint with the same arguments.
-//! Everything together must stay under the kernel's limit for a process's
-//! arguments and environment (about 2 MiB): plenty for schemas, seed data
-//! and a site's test pages, not for data dumps.
+//! Host files are read when the module is told about them, so that a
+//! missing one is an error at that call, and each file gets the mode the
+//! module chooses rather than the host's: a file from a private temporary
+//! folder must still be readable by the image's unprivileged workers.
 
 use std::fs;
 use std::path::Path;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use dockhand::ContainerRequest;
 
 use crate::error::{Error, Result};
 
-/// Raw bytes per environment variable: a multiple of 3, so that each
-/// chunk's base64 decodes alone, and 96 KiB once encoded.
-const CHUNK_BYTES: usize = 72 * 1024;
-
-/// Writes the files named by `DOCKHAND_FILE_<i>*`, then runs "$@".
-const WRITE_THEN_EXEC: &str = r#"set -e
-i=0
-while eval "test \"\${DOCKHAND_FILE_$i+x}\""; do
-	eval "path=\$DOCKHAND_FILE_$i mode=\$DOCKHAND_FILE_${i}_MODE chunks=\$DOCKHAND_FILE_${i}_CHUNKS"
-	mkdir -p "${path%/*}/"
-	: >"$path"
-	j=0
-	while [ "$j" -lt "$chunks" ]; do
-		eval "printf %s \"\$DOCKHAND_FILE_${i}_$j\"" | base64 -d >>"$path"
-		unset "DOCKHAND_FILE_${i}_$j"
-		j=$((j + 1))
-	done
-	chmod "$mode" "$path"
-	unset "DOCKHAND_FILE_$i" "DOCKHAND_FILE_${i}_MODE" "DOCKHAND_FILE_${i}_CHUNKS"
-	i=$((i + 1))
-done
-exec "$@""#;
-
-/// Files to write into a container before its entrypoint runs.
+/// Files to copy into a container before it starts.
 #[derive(Clone, Default)]
 pub(crate) struct StartupFiles {
     files: Vec<StartupFile>,
@@ -93,36 +64,11 @@ impl StartupFiles {
         Ok(())
     }
 
-    /// Puts the files on `request`, in front of the image's `entrypoint`;
-    /// without files the request keeps the image's entrypoint untouched.
-    /// A request whose entrypoint is replaced no longer gets the image's
-    /// command, so the module sets its command itself.
-    pub(crate) fn apply(&self, request: ContainerRequest, entrypoint: &[&str]) -> ContainerRequest {
-        if self.files.is_empty() {
-            return request;
-        }
-        let mut request = request.entrypoint(
-            ["sh", "-c", WRITE_THEN_EXEC, "dockhand-startup-files"]
-                .into_iter()
-                .chain(entrypoint.iter().copied()),
-        );
-        for (i, file) in self.files.iter().enumerate() {
-            let chunks = file.bytes.chunks(CHUNK_BYTES);
-            request = request
-                .env(format!("DOCKHAND_FILE_{i}"), &file.path)
-                .env(
-                    format!("DOCKHAND_FILE_{i}_MODE"),
-                    format!("{:o}", file.mode),
-                )
-                .env(
-                    format!("DOCKHAND_FILE_{i}_CHUNKS"),
-                    chunks.len().to_string(),
-                );
-            for (j, chunk) in chunks.enumerate() {
-                request = request.env(format!("DOCKHAND_FILE_{i}_{j}"), STANDARD.encode(chunk));
-            }
-        }
-        request
+    /// Puts the files on `request`, to be copied in before it starts.
+    pub(crate) fn apply(&self, request: ContainerRequest) -> ContainerRequest {
+        self.files.iter().fold(request, |request, file| {
+            request.copy_bytes_in(&file.path, file.bytes.clone(), file.mode)
+        })
     }
 }
 

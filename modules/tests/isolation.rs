@@ -7,38 +7,24 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use dockhand_modules::{
-    Postgres, PostgresContainer, PostgresDatabases, Redis, RedisContainer, RedisDatabases,
-};
+use dockhand::Shared;
+use dockhand_modules::{Postgres, PostgresContainer, PostgresDatabases, Redis, RedisContainer};
 use redis::AsyncCommands;
-use tokio::sync::OnceCell;
 
 const SCHEMA: &str = "CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL);
                       INSERT INTO notes (body) VALUES ('seed');";
 
-/// One postgres server per test binary, with one template.
-async fn postgres() -> &'static (PostgresContainer, PostgresDatabases) {
-    static SERVER: OnceCell<(PostgresContainer, PostgresDatabases)> = OnceCell::const_new();
-    SERVER
-        .get_or_init(|| async {
-            let server = Postgres::new().start().await.unwrap();
-            let databases = server.databases(SCHEMA).await.unwrap();
-            (server, databases)
-        })
-        .await
-}
+/// One postgres server per test binary …
+static POSTGRES: Shared<PostgresContainer> =
+    Shared::new(|| Box::pin(async { Ok(Postgres::new().start().await?) }));
+
+/// … with one template on it.
+static NOTES: Shared<PostgresDatabases> =
+    Shared::new(|| Box::pin(async { Ok(POSTGRES.get().await?.databases(SCHEMA).await?) }));
 
 /// One redis server per test binary.
-async fn redis() -> &'static RedisContainer {
-    static SERVER: OnceCell<RedisContainer> = OnceCell::const_new();
-    SERVER
-        .get_or_init(|| async { Redis::new().start().await.unwrap() })
-        .await
-}
-
-async fn redis_databases() -> &'static RedisDatabases {
-    redis().await.databases().await.unwrap()
-}
+static REDIS: Shared<RedisContainer> =
+    Shared::new(|| Box::pin(async { Ok(Redis::new().start().await?) }));
 
 async fn notes(client: &tokio_postgres::Client) -> Vec<String> {
     client
@@ -68,7 +54,7 @@ where
 
 #[tokio::test]
 async fn each_test_gets_its_own_copy_of_the_template() {
-    let (_, databases) = postgres().await;
+    let databases = NOTES.get().await.unwrap();
     let (mine, theirs) = (
         databases.database().await.unwrap(),
         databases.database().await.unwrap(),
@@ -91,7 +77,7 @@ async fn each_test_gets_its_own_copy_of_the_template() {
 
 #[tokio::test]
 async fn a_released_database_is_dropped_from_the_server() {
-    let (server, databases) = postgres().await;
+    let databases = NOTES.get().await.unwrap();
     let database = databases.database().await.unwrap();
     let name = database.name().to_string();
     let client = common::postgres(&database.connection_string())
@@ -100,6 +86,7 @@ async fn a_released_database_is_dropped_from_the_server() {
     assert_eq!(notes(&client).await, ["seed"]);
 
     drop(database); // with the client still connected
+    let server = POSTGRES.get().await.unwrap();
     let admin = common::postgres(&server.connection_string()).await.unwrap();
     let exists = || async {
         let row = admin
@@ -116,7 +103,7 @@ async fn a_released_database_is_dropped_from_the_server() {
 
 #[tokio::test]
 async fn a_database_goes_back_to_its_snapshot() {
-    let (_, databases) = postgres().await;
+    let databases = NOTES.get().await.unwrap();
     let database = databases.database().await.unwrap();
     let client = common::postgres(&database.connection_string())
         .await
@@ -146,7 +133,7 @@ async fn a_database_goes_back_to_its_snapshot() {
 
 #[tokio::test]
 async fn each_test_gets_its_own_empty_redis_database() {
-    let databases = redis_databases().await;
+    let databases = REDIS.get().await.unwrap().databases().await.unwrap();
     let (mine, theirs) = (
         databases.database().await.unwrap(),
         databases.database().await.unwrap(),
@@ -167,7 +154,7 @@ async fn each_test_gets_its_own_empty_redis_database() {
     // Released, the database is flushed before anyone gets it again.
     let index = mine.index();
     drop(mine);
-    let server = redis().await;
+    let server = REDIS.get().await.unwrap();
     let url = format!("{}/{index}", server.url().strip_suffix("/0").unwrap());
     let direct = common::redis(&url).await.unwrap();
     assert!(

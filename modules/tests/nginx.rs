@@ -1,8 +1,12 @@
 //! The nginx module against the real engine: content from strings, files
 //! and folders, a custom config, and the image's own page, each fetched
-//! with a real HTTP client.
+//! with a real HTTP client; readiness by HTTP in the request itself.
 
 mod common;
+
+use std::fs::Permissions;
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
 
 use dockhand_modules::Nginx;
 
@@ -16,10 +20,13 @@ async fn fetch(url: &str) -> (u16, Vec<u8>) {
 async fn serves_custom_content_and_config() {
     let dir = common::scratch_dir("site");
     std::fs::create_dir_all(dir.join("assets/img")).unwrap();
-    // Every byte value, and more than one environment chunk's worth.
-    let binary: Vec<u8> = (0..=255u8).cycle().take(200_000).collect();
+    // Every byte value, a few MiB of them.
+    let binary: Vec<u8> = (0..=255u8).cycle().take(3 << 20).collect();
     std::fs::write(dir.join("assets/img/logo.bin"), &binary).unwrap();
     std::fs::write(dir.join("about.html"), "about us").unwrap();
+    // Private on the host, yet served by nginx's unprivileged workers.
+    std::fs::set_permissions(dir.join("about.html"), Permissions::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(dir.join("assets"), Permissions::from_mode(0o700)).unwrap();
     let single = common::scratch_dir("single").join("robots.txt");
     std::fs::write(&single, "User-agent: *").unwrap();
 
@@ -69,6 +76,26 @@ async fn serves_the_image_page_without_content() {
     let (status, body) = fetch(&format!("{}/", site.url())).await;
     assert_eq!(status, 200);
     assert!(String::from_utf8_lossy(&body).contains("Welcome to nginx"));
+}
+
+#[tokio::test]
+async fn its_request_is_ready_only_when_root_answers_200() {
+    let request = Nginx::new()
+        .config("server { listen 80; location / { return 503; } }")
+        .startup_timeout(Duration::from_secs(2))
+        .request();
+    let error = request.start().await.unwrap_err();
+    match &error {
+        dockhand::Error::WaitTimeout {
+            waiting_for,
+            last_seen,
+            ..
+        } => {
+            assert!(waiting_for.starts_with("HTTP GET / on port 80"), "{error}");
+            assert_eq!(last_seen, "HTTP 503", "{error}");
+        }
+        other => panic!("expected a wait timeout, got {other}"),
+    }
 }
 
 #[test]

@@ -1,16 +1,21 @@
 //! A running nginx container and its address.
 
+use std::borrow::Borrow;
+
 use dockhand::Container;
 
-/// A started nginx container that has answered HTTP; removed when dropped.
+/// A started nginx container that has answered HTTP. It owns its container
+/// (removed when the handle drops), or borrows one that something else owns
+/// (`NginxContainer<&Container>`, for a [`Stack`](dockhand::Stack)'s
+/// member).
 #[derive(Debug)]
-pub struct NginxContainer {
-    container: Container,
+pub struct NginxContainer<C = Container> {
+    container: C,
     port: u16,
 }
 
-impl NginxContainer {
-    pub(crate) fn new(container: Container, port: u16) -> Self {
+impl<C: Borrow<Container>> NginxContainer<C> {
+    pub(crate) fn new(container: C, port: u16) -> Self {
         NginxContainer { container, port }
     }
 
@@ -21,7 +26,7 @@ impl NginxContainer {
 
     /// The host on which nginx's port is published.
     pub fn host(&self) -> &str {
-        self.container.host()
+        self.container().host()
     }
 
     /// The host port on which nginx listens.
@@ -32,6 +37,6 @@ impl NginxContainer {
     /// The container, for what dockhand offers on any container (exec,
     /// logs, copy).
     pub fn container(&self) -> &Container {
-        &self.container
+        self.container.borrow()
     }
 }

@@ -1,22 +1,26 @@
 //! A running postgres container and where to connect to it.
 
+use std::borrow::Borrow;
+
 use dockhand::Container;
 
 use super::databases::PostgresDatabases;
 use super::server::Server;
 use crate::error::Result;
 
-/// A started postgres container that a client has logged in to; removed
-/// when dropped. `Debug` shows no password.
+/// A started postgres container that a client has logged in to. It owns
+/// its container (removed when the handle drops), or borrows one that
+/// something else owns (`PostgresContainer<&Container>`, for a
+/// [`Stack`](dockhand::Stack)'s member). `Debug` shows no password.
 #[derive(Debug)]
-pub struct PostgresContainer {
-    container: Container,
+pub struct PostgresContainer<C = Container> {
+    container: C,
     server: Server,
     database: String,
 }
 
-impl PostgresContainer {
-    pub(crate) fn new(container: Container, server: Server, database: String) -> Self {
+impl<C: Borrow<Container>> PostgresContainer<C> {
+    pub(crate) fn new(container: C, server: Server, database: String) -> Self {
         PostgresContainer {
             container,
             server,
@@ -58,7 +62,7 @@ impl PostgresContainer {
     /// The container, for what dockhand offers on any container (exec,
     /// logs, copy).
     pub fn container(&self) -> &Container {
-        &self.container
+        self.container.borrow()
     }
 
     /// Makes this server hand each test a database of its own: a template

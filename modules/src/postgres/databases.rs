@@ -20,28 +20,30 @@ use crate::secret::random_token;
 /// sees only its own database's rows; when its [`PostgresDatabase`] drops,
 /// the database is dropped in the background.
 ///
+/// Keep the server and the template in [`Shared`](dockhand::Shared)
+/// statics: the first test that asks starts them, every test of the
+/// binary uses them, and they are removed when the test process exits.
+///
 /// ```no_run
+/// use dockhand::Shared;
 /// use dockhand_modules::{Postgres, PostgresContainer, PostgresDatabases};
-/// use tokio::sync::OnceCell;
 /// use tokio_postgres::NoTls;
 ///
-/// // One server and one template per test binary.
-/// async fn databases() -> &'static PostgresDatabases {
-///     static SERVER: OnceCell<(PostgresContainer, PostgresDatabases)> = OnceCell::const_new();
-///     let (_, databases) = SERVER
-///         .get_or_init(|| async {
-///             let server = Postgres::new().start().await.unwrap();
-///             let schema = "CREATE TABLE users (name text); INSERT INTO users VALUES ('seed');";
-///             let databases = server.databases(schema).await.unwrap();
-///             (server, databases)
-///         })
-///         .await;
-///     databases
-/// }
+/// // One server per test binary …
+/// static SERVER: Shared<PostgresContainer> =
+///     Shared::new(|| Box::pin(async { Ok(Postgres::new().start().await?) }));
+///
+/// // … and on it one template, its schema and seed data applied once.
+/// static USERS: Shared<PostgresDatabases> = Shared::new(|| {
+///     Box::pin(async {
+///         let schema = "CREATE TABLE users (name text); INSERT INTO users VALUES ('seed');";
+///         Ok(SERVER.get().await?.databases(schema).await?)
+///     })
+/// });
 ///
 /// #[tokio::test]
 /// async fn signs_up() -> Result<(), Box<dyn std::error::Error>> {
-///     let database = databases().await.database().await?;
+///     let database = USERS.get().await?.database().await?; // a fresh copy
 ///     let (client, connection) = tokio_postgres::connect(&database.connection_string(), NoTls).await?;
 ///     tokio::spawn(connection);
 ///     client.execute("INSERT INTO users VALUES ('ada')", &[]).await?;

@@ -44,6 +44,16 @@ impl Server {
         })
         .await
     }
+
+    /// Logs in to `database` and runs `SELECT 1`: whether the server takes
+    /// clients, and if not, why.
+    pub(crate) async fn select_one(&self, database: &str) -> Result<(), String> {
+        let answered = async {
+            let client = self.connect(database).await?;
+            client.simple_query("SELECT 1").await
+        };
+        answered.await.map(drop).map_err(|error| describe(&error))
+    }
 }
 
 /// A client error with the server's own message, which the error's

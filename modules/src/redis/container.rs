@@ -1,5 +1,7 @@
 //! A running redis container and where to connect to it.
 
+use std::borrow::Borrow;
+
 use dockhand::Container;
 use tokio::sync::OnceCell;
 
@@ -7,17 +9,19 @@ use super::databases::RedisDatabases;
 use super::server::Server;
 use crate::error::Result;
 
-/// A started redis container that has answered `PING`; removed when
-/// dropped. `Debug` shows no password.
+/// A started redis container that has answered `PING`. It owns its
+/// container (removed when the handle drops), or borrows one that
+/// something else owns (`RedisContainer<&Container>`, for a
+/// [`Stack`](dockhand::Stack)'s member). `Debug` shows no password.
 #[derive(Debug)]
-pub struct RedisContainer {
-    container: Container,
+pub struct RedisContainer<C = Container> {
+    container: C,
     server: Server,
     databases: OnceCell<RedisDatabases>,
 }
 
-impl RedisContainer {
-    pub(crate) fn new(container: Container, server: Server) -> Self {
+impl<C: Borrow<Container>> RedisContainer<C> {
+    pub(crate) fn new(container: C, server: Server) -> Self {
         RedisContainer {
             container,
             server,
@@ -52,7 +56,7 @@ impl RedisContainer {
     /// The container, for what dockhand offers on any container (exec,
     /// logs, copy).
     pub fn container(&self) -> &Container {
-        &self.container
+        self.container.borrow()
     }
 
     /// The server's logical databases, handed to one test at a time; see

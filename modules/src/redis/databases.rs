@@ -20,21 +20,17 @@ use crate::error::{Error, Result};
 /// gets it, so no test sees another's keys.
 ///
 /// ```no_run
-/// use dockhand_modules::{Redis, RedisContainer, RedisDatabases};
+/// use dockhand::Shared;
+/// use dockhand_modules::{Redis, RedisContainer};
 /// use redis::AsyncCommands;
-/// use tokio::sync::OnceCell;
 ///
-/// async fn databases() -> &'static RedisDatabases {
-///     static SERVER: OnceCell<RedisContainer> = OnceCell::const_new();
-///     let server = SERVER
-///         .get_or_init(|| async { Redis::new().start().await.unwrap() })
-///         .await;
-///     server.databases().await.unwrap()
-/// }
+/// // One server per test binary, removed when the test process exits.
+/// static REDIS: Shared<RedisContainer> =
+///     Shared::new(|| Box::pin(async { Ok(Redis::new().start().await?) }));
 ///
 /// #[tokio::test]
 /// async fn counts_visits() -> Result<(), Box<dyn std::error::Error>> {
-///     let database = databases().await.database().await?;
+///     let database = REDIS.get().await?.databases().await?.database().await?;
 ///     let client = redis::Client::open(database.url())?;
 ///     let mut connection = client.get_multiplexed_async_connection().await?;
 ///     let visits: i64 = connection.incr("visits", 1).await?;

@@ -44,4 +44,13 @@ impl Server {
         })
         .await
     }
+
+    /// Sends `PING`: whether the server takes clients, and if not, why.
+    pub(crate) async fn ping(&self) -> RedisResult<()> {
+        let mut connection = self.connect(0).await?;
+        ::redis::cmd("PING")
+            .query_async::<String>(&mut connection)
+            .await
+            .map(drop)
+    }
 }
