@@ -11,12 +11,14 @@
 
 use std::time::Instant;
 
-use dockhand::{ContainerRequest, Stack, Wait};
+#[path = "stack-app/stack.rs"]
+mod stack_app;
+
 use dockhand_modules::{Nginx, Postgres, Redis};
 use redis::AsyncCommands;
 use tokio_postgres::NoTls;
 
-const APP_FILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/stack-app");
+use stack_app::APP_FILES;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -25,20 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let front = Nginx::new()
         .content("index.html", "the front door\n")
         .config_file(format!("{APP_FILES}/front.conf"))?;
-    let app = ContainerRequest::new("busybox:1.36")
-        .copy_in(format!("{APP_FILES}/app.cgi"), "/www/cgi-bin/app")
-        .cmd(["httpd", "-f", "-p", "8080", "-h", "/www"])
-        .expose(8080)
-        .wait_for(Wait::listening());
-    let stack = Stack::builder()
-        .member("db", postgres.request())
-        .member("cache", redis.request())
-        .member("app", app)
-        .member("web", front.request())
-        .depends_on("app", ["db", "cache"])
-        .depends_on("web", ["app"])
-        .start()
-        .await?;
+    let stack = stack_app::stack(&postgres, &redis, &front).start().await?;
     // The typed handles, once their clients get an answer from the host.
     let db = postgres.adopt(stack.container("db")?).await?;
     let cache = redis.adopt(stack.container("cache")?).await?;

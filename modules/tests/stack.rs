@@ -6,12 +6,14 @@
 //! answer carries what the app got from redis and postgres.
 
 mod common;
+#[path = "../examples/stack-app/stack.rs"]
+mod stack_app;
 
-use dockhand::{ContainerRequest, LogsRequest, Stack, Wait};
+use dockhand::LogsRequest;
 use dockhand_modules::{Nginx, Postgres, Redis};
 use redis::AsyncCommands;
 
-const APP_FILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/stack-app");
+use stack_app::APP_FILES;
 
 #[tokio::test]
 async fn nginx_answers_with_what_the_app_got_from_its_neighbours_by_name() {
@@ -19,18 +21,7 @@ async fn nginx_answers_with_what_the_app_got_from_its_neighbours_by_name() {
     let front = Nginx::new()
         .config_file(format!("{APP_FILES}/front.conf"))
         .unwrap();
-    let app = ContainerRequest::new(common::BUSYBOX)
-        .copy_in(format!("{APP_FILES}/app.cgi"), "/www/cgi-bin/app")
-        .cmd(["httpd", "-f", "-p", "8080", "-h", "/www"])
-        .expose(8080)
-        .wait_for(Wait::listening());
-    let stack = Stack::builder()
-        .member("db", postgres.request())
-        .member("cache", redis.request())
-        .member("app", app)
-        .member("web", front.request())
-        .depends_on("app", ["db", "cache"])
-        .depends_on("web", ["app"])
+    let stack = stack_app::stack(&postgres, &redis, &front)
         .start()
         .await
         .unwrap();
