@@ -4,22 +4,6 @@
 //! volumes) in the background and returns at once, also when the test
 //! panics; [`Container::remove`] removes it before going on. An error while starting removes whatever was
 //! created, so a failed start leaks nothing either.
-//!
-//! ```no_run
-//! use dockhand::{ContainerRequest, Wait};
-//!
-//! #[tokio::test]
-//! async fn redis_answers() -> dockhand::Result<()> {
-//!     let redis = ContainerRequest::new("redis:7")
-//!         .expose(6379)
-//!         .wait_for(Wait::log("Ready to accept connections"))
-//!         .start()
-//!         .await?;
-//!     let port = redis.host_port(6379)?;
-//!     // … connect to (redis.host(), port) …
-//!     Ok(())
-//! } // removed here
-//! ```
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -45,6 +29,18 @@ use crate::wait::{Deadline, NotReady, Reason, Wait};
 
 /// A started container; removed when dropped, unless it is
 /// [reusable](crate::reuse).
+///
+/// ```no_run
+/// use dockhand::{ContainerRequest, ExecCommand};
+///
+/// # async fn demo() -> dockhand::Result<()> {
+/// let redis = ContainerRequest::new("redis:7").expose(6379).start().await?;
+/// let address = format!("{}:{}", redis.host(), redis.host_port(6379)?);
+/// let ping = redis.exec(ExecCommand::new(["redis-cli", "ping"])).await?;
+/// assert_eq!(ping.stdout, "PONG\n");
+/// redis.remove().await?; // or let it drop: removed in the background
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Container {
     lease: Lease,

@@ -23,22 +23,6 @@
 //! that does not exist, or that the engine or the host refuses, is an
 //! [`Error::CopyFailed`] naming the container and the path. Archives are
 //! held in memory, which suits test fixtures, not gigabytes.
-//!
-//! ```no_run
-//! use dockhand::{ContainerRequest, ExecCommand};
-//!
-//! # async fn demo() -> dockhand::Result<()> {
-//! let container = ContainerRequest::new("busybox:1.36")
-//!     .cmd(["sleep", "3600"])
-//!     .start()
-//!     .await?;
-//! container
-//!     .copy_bytes_in("/opt/hello.sh", "#!/bin/sh\necho hi > /tmp/said\n", 0o755)
-//!     .await?;
-//! container.exec(ExecCommand::new(["/opt/hello.sh"])).await?;
-//! assert_eq!(container.copy_bytes_out("/tmp/said").await?, b"hi\n");
-//! # Ok(()) }
-//! ```
 
 use std::fmt::Display;
 use std::fs;
@@ -61,6 +45,22 @@ impl Container {
     /// Writes `bytes` to the file `container_path` with permission bits
     /// `mode` (e.g. `0o755` for a script), replacing a file there, never a
     /// directory.
+    ///
+    /// ```no_run
+    /// use dockhand::{ContainerRequest, ExecCommand};
+    ///
+    /// # async fn demo() -> dockhand::Result<()> {
+    /// let container = ContainerRequest::new("busybox:1.36")
+    ///     .cmd(["sleep", "3600"])
+    ///     .start()
+    ///     .await?;
+    /// container
+    ///     .copy_bytes_in("/opt/hello.sh", "#!/bin/sh\necho hi > /tmp/said\n", 0o755)
+    ///     .await?;
+    /// container.exec(ExecCommand::new(["/opt/hello.sh"])).await?;
+    /// assert_eq!(container.copy_bytes_out("/tmp/said").await?, b"hi\n");
+    /// # Ok(()) }
+    /// ```
     pub async fn copy_bytes_in(
         &self,
         container_path: impl Into<String>,

@@ -11,18 +11,7 @@
 //!
 //! A test that needs other credentials than the user's names a folder of its
 //! own per call, without touching the process environment (which tests
-//! running in parallel share):
-//!
-//! ```no_run
-//! use dockhand::{ContainerRequest, DockerConfig};
-//!
-//! # async fn demo() -> dockhand::Result<()> {
-//! let app = ContainerRequest::new("registry.internal:5000/team/app:1")
-//!     .docker_config(DockerConfig::at("/tmp/ci-docker-config"))
-//!     .start()
-//!     .await?;
-//! # Ok(()) }
-//! ```
+//! running in parallel share), as the example on [`DockerConfig`] shows.
 
 use std::fs::File;
 use std::io::{BufReader, ErrorKind};
@@ -39,6 +28,17 @@ const HELPER_HAS_NONE: &str = "credentials not found";
 const DOCKER_HUB_SERVER: &str = "https://index.docker.io/v1/";
 
 /// A Docker config folder (the one holding `config.json`).
+///
+/// ```no_run
+/// use dockhand::{ContainerRequest, DockerConfig};
+///
+/// # async fn demo() -> dockhand::Result<()> {
+/// let app = ContainerRequest::new("registry.internal:5000/team/app:1")
+///     .docker_config(DockerConfig::at("/tmp/ci-docker-config"))
+///     .start()
+///     .await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DockerConfig {
     dir: Option<PathBuf>,

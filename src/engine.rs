@@ -15,18 +15,6 @@
 //! Ports a container publishes are reached on [`Engine::host`]: loopback for
 //! a local socket, the engine's host for `tcp://`, or `DOCKHAND_HOST_OVERRIDE`
 //! when set (for tests that themselves run inside a container).
-//!
-//! ```no_run
-//! # async fn demo() -> dockhand::Result<()> {
-//! let engine = dockhand::Engine::from_env().await?;
-//! println!("engine at {}, ports on {}", engine.address(), engine.host());
-//!
-//! // An engine of your own choosing, over TLS:
-//! let remote =
-//!     dockhand::Engine::connect_tls("tcp://ci-engine.internal:2376", "/etc/ci/docker-certs")
-//!         .await?;
-//! # Ok(()) }
-//! ```
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -43,6 +31,18 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT_SECS: u64 = 300;
 
 /// A connected Docker engine. Cheap to clone.
+///
+/// ```no_run
+/// # async fn demo() -> dockhand::Result<()> {
+/// let engine = dockhand::Engine::from_env().await?;
+/// println!("engine at {}, ports on {}", engine.address(), engine.host());
+///
+/// // An engine of your own choosing, over TLS:
+/// let remote =
+///     dockhand::Engine::connect_tls("tcp://ci-engine.internal:2376", "/etc/ci/docker-certs")
+///         .await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Engine {
     docker: Docker,

@@ -9,6 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// What went wrong, with enough context to act on it.
+///
+/// ```
+/// use dockhand::{Error, ImageRef};
+///
+/// let error = ImageRef::parse("Redis:7").unwrap_err();
+/// assert!(matches!(&error, Error::InvalidImageRef { reference, .. } if reference == "Redis:7"));
+/// println!("{error}"); // says what is wrong with the reference
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -6,26 +6,6 @@
 //! and stderr, kept apart. A command that fails is not an error: its non-zero
 //! exit code is the answer the test asked for. Only an engine that refuses
 //! (say, because the container has stopped) gives an [`Error`].
-//!
-//! ```no_run
-//! use dockhand::{ContainerRequest, ExecCommand};
-//!
-//! # async fn demo() -> dockhand::Result<()> {
-//! let container = ContainerRequest::new("busybox:1.36")
-//!     .cmd(["sleep", "3600"])
-//!     .start()
-//!     .await?;
-//! let output = container
-//!     .exec(
-//!         ExecCommand::new(["sh", "-c", "echo \"$GREETING from $(pwd)\""])
-//!             .env("GREETING", "hello")
-//!             .working_dir("/tmp"),
-//!     )
-//!     .await?;
-//! assert_eq!(output.exit_code, 0);
-//! assert_eq!(output.stdout, "hello from /tmp\n");
-//! # Ok(()) }
-//! ```
 
 use std::future::Future;
 use std::time::Duration;
@@ -44,6 +24,26 @@ use crate::runtime;
 const EXIT_POLL_INTERVAL: Duration = Duration::from_millis(20);
 
 /// A command to run in a container; see [`Container::exec`].
+///
+/// ```no_run
+/// use dockhand::{ContainerRequest, ExecCommand};
+///
+/// # async fn demo() -> dockhand::Result<()> {
+/// let container = ContainerRequest::new("busybox:1.36")
+///     .cmd(["sleep", "3600"])
+///     .start()
+///     .await?;
+/// let output = container
+///     .exec(
+///         ExecCommand::new(["sh", "-c", "echo \"$GREETING from $(pwd)\""])
+///             .env("GREETING", "hello")
+///             .working_dir("/tmp"),
+///     )
+///     .await?;
+/// assert_eq!(output.exit_code, 0);
+/// assert_eq!(output.stdout, "hello from /tmp\n");
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "a command does nothing until it is passed to Container::exec"]
 pub struct ExecCommand {
@@ -99,6 +99,16 @@ impl ExecCommand {
 }
 
 /// What a command run by [`Container::exec`] left behind.
+///
+/// ```no_run
+/// use dockhand::{Container, ExecCommand};
+///
+/// # async fn demo(container: Container) -> dockhand::Result<()> {
+/// let output = container.exec(ExecCommand::new(["ls", "/missing"])).await?;
+/// assert_ne!(output.exit_code, 0); // a failing command is an answer, not an error
+/// assert!(output.stderr.contains("No such file"));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecOutput {
     /// The command's exit code; 0 for success. A command the engine cannot

@@ -10,21 +10,6 @@
 //! while to come up needs a start period: failures within it do not count,
 //! while a success within it makes the container healthy at once.
 //!
-//! ```
-//! use std::time::Duration;
-//!
-//! use dockhand::{ContainerRequest, Healthcheck, Wait};
-//!
-//! let request = ContainerRequest::new("postgres:15")
-//!     .healthcheck(
-//!         Healthcheck::shell("pg_isready -U postgres")
-//!             .interval(Duration::from_millis(250))
-//!             .retries(5)
-//!             .start_period(Duration::from_secs(5)),
-//!     )
-//!     .wait_for(Wait::healthy());
-//! ```
-//!
 //! [`Wait::healthy`]: crate::Wait::healthy
 
 use std::time::Duration;
@@ -32,6 +17,21 @@ use std::time::Duration;
 use bollard::models::HealthConfig;
 
 /// A healthcheck for [`ContainerRequest::healthcheck`].
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use dockhand::{ContainerRequest, Healthcheck, Wait};
+///
+/// let request = ContainerRequest::new("postgres:15")
+///     .healthcheck(
+///         Healthcheck::shell("pg_isready -U postgres")
+///             .interval(Duration::from_millis(250))
+///             .retries(5)
+///             .start_period(Duration::from_secs(5)),
+///     )
+///     .wait_for(Wait::healthy());
+/// ```
 ///
 /// [`ContainerRequest::healthcheck`]: crate::ContainerRequest::healthcheck
 #[derive(Debug, Clone, PartialEq, Eq)]

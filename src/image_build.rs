@@ -10,20 +10,6 @@
 //! Images are shared by name, so a built image outlives the handles of the
 //! tests that use it; [`ImageBuild::remove_at_exit`] removes it (all its
 //! tags) when the test process exits.
-//!
-//! ```no_run
-//! use dockhand::ImageBuild;
-//!
-//! # async fn demo() -> dockhand::Result<()> {
-//! ImageBuild::new("my-app:test")
-//!     .file("Dockerfile", "FROM busybox:1.36\nCMD [\"echo\", \"hi\"]\n", 0o644)
-//!     .label("team", "payments")
-//!     .tag("registry.internal:5000/team/my-app:test")
-//!     .remove_at_exit()
-//!     .build()
-//!     .await?;
-//! # Ok(()) }
-//! ```
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -38,6 +24,20 @@ use crate::janitor::{self, Resource};
 use crate::runtime;
 
 /// An image to build: a tag, a context and build options.
+///
+/// ```no_run
+/// use dockhand::ImageBuild;
+///
+/// # async fn demo() -> dockhand::Result<()> {
+/// ImageBuild::new("my-app:test")
+///     .file("Dockerfile", "FROM busybox:1.36\nCMD [\"echo\", \"hi\"]\n", 0o644)
+///     .label("team", "payments")
+///     .tag("registry.internal:5000/team/my-app:test")
+///     .remove_at_exit()
+///     .build()
+///     .await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "a build does nothing until `build` is called"]
 pub struct ImageBuild {

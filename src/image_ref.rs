@@ -3,17 +3,6 @@
 //! A reference is parsed before any API call, so a typo such as
 //! `Redis:7` or `redis:` fails at once with [`Error::InvalidImageRef`] rather
 //! than as an opaque engine refusal after a pull attempt.
-//!
-//! ```
-//! use dockhand::ImageRef;
-//!
-//! let image = ImageRef::parse("postgres:15").unwrap();
-//! assert_eq!(image.registry(), "docker.io");
-//! assert_eq!(image.repository(), "library/postgres");
-//! assert_eq!(image.tag(), Some("15"));
-//! assert_eq!(image.to_string(), "postgres:15");
-//! assert_eq!(image.canonical(), "docker.io/library/postgres:15");
-//! ```
 
 use std::fmt;
 use std::str::FromStr;
@@ -23,6 +12,17 @@ use crate::error::{Error, Result};
 const DEFAULT_REGISTRY: &str = "docker.io";
 
 /// A parsed image reference.
+///
+/// ```
+/// use dockhand::ImageRef;
+///
+/// let image = ImageRef::parse("postgres:15").unwrap();
+/// assert_eq!(image.registry(), "docker.io");
+/// assert_eq!(image.repository(), "library/postgres");
+/// assert_eq!(image.tag(), Some("15"));
+/// assert_eq!(image.to_string(), "postgres:15");
+/// assert_eq!(image.canonical(), "docker.io/library/postgres:15");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ImageRef {
     registry: Option<String>,

@@ -6,20 +6,6 @@
 //! progress through `tracing`. A registry that refuses the credentials is an [`Error::RegistryAuth`]
 //! naming registry and image; a tag the registry does not have is an
 //! [`Error::ImageNotFound`].
-//!
-//! ```no_run
-//! use dockhand::{DockerConfig, Engine, ImageBuild};
-//!
-//! # async fn demo() -> dockhand::Result<()> {
-//! let engine = Engine::from_env().await?;
-//! ImageBuild::new("app:test").context_dir(".").build_on(&engine).await?;
-//! engine.tag("app:test", "registry.internal:5000/team/app:1").await?;
-//! engine.push("registry.internal:5000/team/app:1").await?;
-//! // elsewhere, with the credentials of another Docker config:
-//! let config = DockerConfig::at("/tmp/ci-docker-config");
-//! engine.pull_with("registry.internal:5000/team/app:1", &config).await?;
-//! # Ok(()) }
-//! ```
 
 use std::collections::HashMap;
 
@@ -63,6 +49,14 @@ impl Engine {
     /// change of a layer's state (`Downloading`, `Pull complete`) is an
     /// `INFO` event, each byte count while it downloads a `DEBUG` event,
     /// with the fields `image`, `layer`, `bytes` and `total`.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> dockhand::Result<()> {
+    /// // e.g. with tracing-subscriber: `tracing_subscriber::fmt().init();`
+    /// dockhand::Engine::from_env().await?.pull("postgres:16").await?;
+    /// // INFO dockhand::progress: pull: Downloading image="postgres:16" layer="…" bytes=… total=…
+    /// # Ok(()) }
+    /// ```
     pub async fn pull(&self, image: &str) -> Result<()> {
         self.pull_with(image, &DockerConfig::from_env()).await
     }
@@ -112,6 +106,20 @@ impl Engine {
     /// Pushes the local image `image` to the registry its name says, with
     /// the credentials of the user's Docker config. Progress goes to
     /// `tracing` as for [`pull`](Self::pull).
+    ///
+    /// ```no_run
+    /// use dockhand::{DockerConfig, Engine, ImageBuild};
+    ///
+    /// # async fn demo() -> dockhand::Result<()> {
+    /// let engine = Engine::from_env().await?;
+    /// ImageBuild::new("app:test").context_dir(".").build_on(&engine).await?;
+    /// engine.tag("app:test", "registry.internal:5000/team/app:1").await?;
+    /// engine.push("registry.internal:5000/team/app:1").await?;
+    /// // elsewhere, with the credentials of another Docker config:
+    /// let config = DockerConfig::at("/tmp/ci-docker-config");
+    /// engine.pull_with("registry.internal:5000/team/app:1", &config).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn push(&self, image: &str) -> Result<()> {
         self.push_with(image, &DockerConfig::from_env()).await
     }

@@ -14,30 +14,6 @@
 //! Each call has a `_blocking` twin for code without an async runtime. An
 //! engine that refuses (say, to pause a stopped container) gives an
 //! [`Error::Engine`](crate::Error::Engine) naming the action and container.
-//!
-//! ```no_run
-//! use std::time::Duration;
-//!
-//! use dockhand::{ContainerRequest, Wait};
-//!
-//! # async fn demo() -> dockhand::Result<()> {
-//! let redis = ContainerRequest::new("redis:7")
-//!     .expose(6379)
-//!     .wait_for(Wait::log("Ready to accept connections"))
-//!     .start()
-//!     .await?;
-//! redis.stop(Duration::from_secs(5)).await?;
-//! // … check that the client under test notices …
-//! redis.start().await?;
-//! let port = redis.host_port(6379)?; // maybe not the port it had before
-//!
-//! let job = ContainerRequest::new("busybox:1.36")
-//!     .cmd(["sh", "-c", "sleep 1; exit 3"])
-//!     .start()
-//!     .await?;
-//! assert_eq!(job.wait_for_exit().await?, 3);
-//! # Ok(()) }
-//! ```
 
 use std::io;
 use std::time::Duration;
@@ -58,6 +34,30 @@ impl Container {
     /// (taken in whole seconds, rounded up). Stopping a stopped container
     /// does nothing. Its host ports are released; [`start`](Self::start)
     /// publishes them again.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    ///
+    /// use dockhand::{ContainerRequest, Wait};
+    ///
+    /// # async fn demo() -> dockhand::Result<()> {
+    /// let redis = ContainerRequest::new("redis:7")
+    ///     .expose(6379)
+    ///     .wait_for(Wait::log("Ready to accept connections"))
+    ///     .start()
+    ///     .await?;
+    /// redis.stop(Duration::from_secs(5)).await?;
+    /// // … check that the client under test notices …
+    /// redis.start().await?;
+    /// let port = redis.host_port(6379)?; // maybe not the port it had before
+    ///
+    /// let job = ContainerRequest::new("busybox:1.36")
+    ///     .cmd(["sh", "-c", "sleep 1; exit 3"])
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(job.wait_for_exit().await?, 3);
+    /// # Ok(()) }
+    /// ```
     pub async fn stop(&self, timeout: Duration) -> Result<()> {
         let options = StopContainerOptionsBuilder::default()
             .t(whole_seconds(timeout))

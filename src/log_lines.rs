@@ -15,27 +15,7 @@
 //! none, not in the test that follows the logs. A `follow_logs` callback
 //! that must show lines live should therefore write to `std::io::stderr()`
 //! directly, which is never captured (and so always shown, interleaved with
-//! other tests), or send the lines to the test, as below.
-//!
-//! ```no_run
-//! use std::sync::mpsc;
-//! use std::time::Duration;
-//!
-//! use dockhand::{ContainerRequest, LogsRequest};
-//!
-//! # async fn demo() -> dockhand::Result<()> {
-//! let container = ContainerRequest::new("busybox:1.36")
-//!     .cmd(["sh", "-c", "sleep 1; echo ready; sleep 3600"])
-//!     .start()
-//!     .await?;
-//! let (lines, seen) = mpsc::channel();
-//! container.follow_logs(LogsRequest::new(), move |line| {
-//!     let _ = lines.send(line.text);
-//! });
-//! assert_eq!(seen.recv_timeout(Duration::from_secs(10)).unwrap(), "ready");
-//! container.print_logs(LogsRequest::new().tail(50)).await?;
-//! # Ok(()) }
-//! ```
+//! other tests), or send the lines to the test, as [`LogLine`] shows.
 
 use std::mem;
 use std::ops::ControlFlow;
@@ -47,6 +27,26 @@ use crate::runtime;
 use crate::wait::LogStream;
 
 /// One line of a container's output.
+///
+/// ```no_run
+/// use std::sync::mpsc;
+/// use std::time::Duration;
+///
+/// use dockhand::{ContainerRequest, LogsRequest};
+///
+/// # async fn demo() -> dockhand::Result<()> {
+/// let container = ContainerRequest::new("busybox:1.36")
+///     .cmd(["sh", "-c", "sleep 1; echo ready; sleep 3600"])
+///     .start()
+///     .await?;
+/// let (lines, seen) = mpsc::channel();
+/// container.follow_logs(LogsRequest::new(), move |line| {
+///     let _ = lines.send(line.text);
+/// });
+/// assert_eq!(seen.recv_timeout(Duration::from_secs(10)).unwrap(), "ready");
+/// container.print_logs(LogsRequest::new().tail(50)).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
     /// Where it was written: [`LogStream::Stdout`] or [`LogStream::Stderr`].

@@ -7,19 +7,6 @@
 //! since a time, with the engine's timestamps. To watch lines as they come,
 //! or to show them in a test's output, see [`Container::follow_logs`] and
 //! [`Container::print_logs`].
-//!
-//! ```no_run
-//! use dockhand::{ContainerRequest, LogsRequest};
-//!
-//! # async fn demo() -> dockhand::Result<()> {
-//! let container = ContainerRequest::new("busybox:1.36")
-//!     .cmd(["sh", "-c", "echo starting; echo oops >&2; sleep 3600"])
-//!     .start()
-//!     .await?;
-//! let logs = container.logs(LogsRequest::new().tail(10)).await?;
-//! println!("said {:?}, complained {:?}", logs.stdout, logs.stderr);
-//! # Ok(()) }
-//! ```
 
 use std::ops::ControlFlow;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -38,6 +25,19 @@ use crate::wait::LogStream;
 pub(crate) const ERROR_TAIL_LINES: usize = 20;
 
 /// Which of a container's logs to read; see [`Container::logs`].
+///
+/// ```no_run
+/// use dockhand::{ContainerRequest, LogsRequest};
+///
+/// # async fn demo() -> dockhand::Result<()> {
+/// let container = ContainerRequest::new("busybox:1.36")
+///     .cmd(["sh", "-c", "echo starting; echo oops >&2; sleep 3600"])
+///     .start()
+///     .await?;
+/// let logs = container.logs(LogsRequest::new().tail(10)).await?;
+/// println!("said {:?}, complained {:?}", logs.stdout, logs.stderr);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "a logs request does nothing until it is passed to Container::logs"]
 pub struct LogsRequest {
@@ -111,6 +111,15 @@ impl Default for LogsRequest {
 }
 
 /// What a container wrote, each stream on its own; see [`Container::logs`].
+///
+/// ```no_run
+/// use dockhand::{Container, LogsRequest};
+///
+/// # async fn demo(app: Container) -> dockhand::Result<()> {
+/// let logs = app.logs(LogsRequest::new()).await?;
+/// assert!(!logs.stderr.contains("ERROR"), "the app complained: {}", logs.stderr);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Logs {
     /// Its standard output (invalid UTF-8 replaced).

@@ -15,20 +15,6 @@
 //! Paths are checked when the container starts, before any engine call:
 //! targets and bind sources must be absolute. A bind source is a path on
 //! the engine's host, the same as the test's for a local engine.
-//!
-//! ```no_run
-//! use dockhand::{ContainerRequest, Mount, Volume};
-//!
-//! # async fn demo() -> dockhand::Result<()> {
-//! let data = Volume::builder().create().await?;
-//! let db = ContainerRequest::new("postgres:15")
-//!     .mount(Mount::volume(&data, "/var/lib/postgresql/data"))
-//!     .mount(Mount::bind("/srv/fixtures", "/fixtures").read_only())
-//!     .mount(Mount::tmpfs("/tmp").size(64 * 1024 * 1024).mode(0o1777))
-//!     .start()
-//!     .await?;
-//! # Ok(()) }
-//! ```
 
 use std::path::PathBuf;
 
@@ -41,6 +27,20 @@ use crate::volume::Volume;
 /// A volume ([`Mount::volume`], [`Mount::anonymous`]), host path
 /// ([`Mount::bind`]) or tmpfs ([`Mount::tmpfs`]) mounted into a container
 /// with [`ContainerRequest::mount`](crate::ContainerRequest::mount).
+///
+/// ```no_run
+/// use dockhand::{ContainerRequest, Mount, Volume};
+///
+/// # async fn demo() -> dockhand::Result<()> {
+/// let data = Volume::builder().create().await?;
+/// let db = ContainerRequest::new("postgres:15")
+///     .mount(Mount::volume(&data, "/var/lib/postgresql/data"))
+///     .mount(Mount::bind("/srv/fixtures", "/fixtures").read_only())
+///     .mount(Mount::tmpfs("/tmp").size(64 * 1024 * 1024).mode(0o1777))
+///     .start()
+///     .await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "a mount does nothing until passed to ContainerRequest::mount"]
 pub struct Mount {
@@ -61,6 +61,15 @@ enum Source {
 }
 
 /// A tmpfs mount, with an optional size limit and mode; see [`Mount::tmpfs`].
+///
+/// ```
+/// use dockhand::{ContainerRequest, Mount};
+///
+/// // A database whose data never touches the disk.
+/// let request = ContainerRequest::new("postgres:15")
+///     .env("POSTGRES_PASSWORD", "test")
+///     .mount(Mount::tmpfs("/var/lib/postgresql/data").size(256 << 20).mode(0o700));
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "a mount does nothing until passed to ContainerRequest::mount"]
 pub struct Tmpfs {

@@ -7,20 +7,6 @@
 //! with aliases of its own on each; a [`NetworkRequest::subnet`] and
 //! [`gateway`](NetworkRequest::gateway) fix its addresses where a test
 //! needs to know them.
-//!
-//! ```no_run
-//! use dockhand::{ContainerRequest, Network};
-//!
-//! # async fn demo() -> dockhand::Result<()> {
-//! let backend = Network::builder().subnet("10.201.7.0/24").create().await?;
-//! let db = ContainerRequest::new("postgres:15")
-//!     .network(&backend)
-//!     .network_alias("db")
-//!     .start()
-//!     .await?;
-//! // Another container on `backend` reaches it as db:5432.
-//! # Ok(()) }
-//! ```
 
 use std::net::IpAddr;
 
@@ -34,6 +20,20 @@ use crate::owned::Owned;
 use crate::session;
 
 /// A network to create; see [`Network::builder`].
+///
+/// ```no_run
+/// use dockhand::{ContainerRequest, Network};
+///
+/// # async fn demo() -> dockhand::Result<()> {
+/// let backend = Network::builder().subnet("10.201.7.0/24").create().await?;
+/// let db = ContainerRequest::new("postgres:15")
+///     .network(&backend)
+///     .network_alias("db")
+///     .start()
+///     .await?;
+/// // Another container on `backend` reaches it as db:5432.
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default)]
 #[must_use = "a network request does nothing until it is created"]
 pub struct NetworkRequest {
@@ -203,6 +203,22 @@ impl Attachment {
 }
 
 /// A network with a random name; removed when dropped.
+///
+/// ```no_run
+/// use dockhand::{ContainerRequest, ExecCommand, Network};
+///
+/// # async fn demo() -> dockhand::Result<()> {
+/// let network = Network::builder().create().await?;
+/// let _cache = ContainerRequest::new("redis:7")
+///     .network(&network)
+///     .network_alias("cache")
+///     .start()
+///     .await?;
+/// let client = ContainerRequest::new("redis:7").network(&network).start().await?;
+/// let pong = client.exec(ExecCommand::new(["redis-cli", "-h", "cache", "ping"])).await?;
+/// assert_eq!(pong.stdout, "PONG\n");
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Network {
     owned: Owned,

@@ -1,16 +1,16 @@
 //! Container ports: a number and a protocol, written `6379/tcp` as the
 //! engine writes them. A bare number means TCP.
-//!
-//! ```
-//! use dockhand::Port;
-//!
-//! assert_eq!(Port::from(6379).to_string(), "6379/tcp");
-//! assert_eq!(Port::udp(53).to_string(), "53/udp");
-//! ```
 
 use std::fmt;
 
 /// A port inside a container.
+///
+/// ```
+/// use dockhand::Port;
+///
+/// assert_eq!(Port::from(6379).to_string(), "6379/tcp");
+/// assert_eq!(Port::udp(53).to_string(), "53/udp");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Port {
     number: u16,

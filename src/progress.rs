@@ -8,15 +8,7 @@
 //! `bytes` (so far) and `total`. Messages about the whole image (`Digest:
 //! …`) come without a layer, and so do a push's (the engine API client
 //! does not pass the layer of a push message on). Any subscriber shows
-//! them:
-//!
-//! ```no_run
-//! # async fn demo() -> dockhand::Result<()> {
-//! // e.g. with tracing-subscriber: `tracing_subscriber::fmt().init();`
-//! dockhand::Engine::from_env().await?.pull("postgres:16").await?;
-//! // INFO dockhand::progress: pull: Downloading image="postgres:16" layer="…" bytes=… total=…
-//! # Ok(()) }
-//! ```
+//! them (see [`Engine::pull`](crate::Engine::pull)).
 
 use std::collections::HashMap;
 

@@ -5,19 +5,19 @@
 //! the registry's current image every time; an offline or air-gapped run
 //! wants never to reach a registry and to fail at once, naming the image,
 //! when the engine lacks it.
-//!
-//! ```no_run
-//! use dockhand::{ContainerRequest, PullPolicy};
-//!
-//! # async fn demo() -> dockhand::Result<()> {
-//! let app = ContainerRequest::new("registry.internal:5000/team/app:main")
-//!     .pull_policy(PullPolicy::Always)
-//!     .start()
-//!     .await?;
-//! # Ok(()) }
-//! ```
 
 /// Whether starting a container pulls its image.
+///
+/// ```no_run
+/// use dockhand::{ContainerRequest, PullPolicy};
+///
+/// # async fn demo() -> dockhand::Result<()> {
+/// let app = ContainerRequest::new("registry.internal:5000/team/app:main")
+///     .pull_policy(PullPolicy::Always)
+///     .start()
+///     .await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum PullPolicy {
     /// Pull only when the engine does not have the image (the default).

@@ -1,19 +1,7 @@
 //! What a test asks for: a container request, built up by a chain of calls.
 //!
-//! ```no_run
-//! use dockhand::{ContainerRequest, Wait};
-//!
-//! # async fn demo() -> dockhand::Result<()> {
-//! let redis = ContainerRequest::new("redis:7")
-//!     .expose(6379)
-//!     .wait_for(Wait::log("Ready to accept connections"))
-//!     .start()
-//!     .await?;
-//! let address = (redis.host(), redis.host_port(6379)?);
-//! # Ok(()) }
-//! ```
-//!
-//! The same chain declares where the container lives and what it may do:
+//! Besides image, command, environment, ports and readiness, the chain
+//! declares where the container lives and what it may do:
 //! networks and aliases, mounts ([`Mount`]), files put in before start,
 //! limits ([`Resources`]), security settings ([`Security`]), a restart
 //! policy, host name, working directory and extra `/etc/hosts` entries.
@@ -54,6 +42,22 @@ pub const HOST_GATEWAY: &str = "host-gateway";
 
 /// A container to start: image, command, environment, ports, readiness,
 /// networks, mounts, limits and security.
+///
+/// ```no_run
+/// use dockhand::{ContainerRequest, Wait};
+///
+/// #[test]
+/// fn postgres_starts() -> dockhand::Result<()> {
+///     let db = ContainerRequest::new("postgres:15")
+///         .env("POSTGRES_PASSWORD", "test")
+///         .expose(5432)
+///         .wait_for(Wait::log("database system is ready to accept connections").times(2))
+///         .start_blocking()?;
+///     let url = format!("postgres://postgres:test@{}:{}/postgres", db.host(), db.host_port(5432)?);
+///     // … connect a client to `url` …
+///     Ok(())
+/// }
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is started"]
 pub struct ContainerRequest {

@@ -5,23 +5,6 @@
 //! container from starving the other tests on a shared machine. They are
 //! gathered in one [`Resources`] value, given to
 //! [`ContainerRequest::resources`](crate::ContainerRequest::resources).
-//!
-//! ```no_run
-//! use std::time::Duration;
-//! use dockhand::{ContainerRequest, Resources};
-//!
-//! const MIB: u64 = 1024 * 1024;
-//! let request = ContainerRequest::new("redis:7").resources(
-//!     Resources::new()
-//!         .memory(256 * MIB)
-//!         .swap(0)
-//!         .cpu_quota(Duration::from_millis(50), Duration::from_millis(100))
-//!         .cpuset("0")
-//!         .shm_size(64 * MIB)
-//!         .ulimit("nofile", 1024, 4096)
-//!         .pids(128),
-//! );
-//! ```
 
 use std::time::Duration;
 
@@ -52,6 +35,23 @@ const ULIMITS: &[&str] = &[
 
 /// Limits on memory, CPU, shared memory, processes and per-process
 /// resources; unset ones are the engine's defaults (no limit).
+///
+/// ```
+/// use std::time::Duration;
+/// use dockhand::{ContainerRequest, Resources};
+///
+/// const MIB: u64 = 1024 * 1024;
+/// let request = ContainerRequest::new("redis:7").resources(
+///     Resources::new()
+///         .memory(256 * MIB)
+///         .swap(0)
+///         .cpu_quota(Duration::from_millis(50), Duration::from_millis(100))
+///         .cpuset("0")
+///         .shm_size(64 * MIB)
+///         .ulimit("nofile", 1024, 4096)
+///         .pids(128),
+/// );
+/// ```
 #[derive(Debug, Clone, Default)]
 #[must_use = "limits do nothing until passed to ContainerRequest::resources"]
 pub struct Resources {

@@ -4,17 +4,17 @@
 //! the engine to bring the service back as production's orchestrator would.
 //! The engine waits 100 ms before the first restart and doubles the wait
 //! each time.
-//!
-//! ```
-//! use dockhand::{ContainerRequest, RestartPolicy};
-//!
-//! let request = ContainerRequest::new("redis:7")
-//!     .restart(RestartPolicy::OnFailure { max_retries: 3 });
-//! ```
 
 use bollard::models::{RestartPolicy as EngineRestartPolicy, RestartPolicyNameEnum};
 
 /// When the engine restarts a container whose process exited.
+///
+/// ```
+/// use dockhand::{ContainerRequest, RestartPolicy};
+///
+/// let request = ContainerRequest::new("redis:7")
+///     .restart(RestartPolicy::OnFailure { max_retries: 3 });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RestartPolicy {
     /// Never (the default): an exited container stays exited.

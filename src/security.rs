@@ -7,27 +7,27 @@
 //! [`ContainerRequest::security`](crate::ContainerRequest::security).
 //! Nothing is privileged unless the request says
 //! [`Security::privileged`].
-//!
-//! ```
-//! use dockhand::{ContainerRequest, Mount, Security};
-//!
-//! let request = ContainerRequest::new("nginx:1.22")
-//!     .security(
-//!         Security::new()
-//!             .user("101:101")
-//!             .read_only_root()
-//!             .cap_drop("ALL")
-//!             .cap_add("NET_BIND_SERVICE")
-//!             .no_new_privileges(),
-//!     )
-//!     // A read-only root still needs somewhere to write.
-//!     .mount(Mount::tmpfs("/tmp"));
-//! ```
 
 use bollard::models::{ContainerCreateBody, HostConfig};
 
 /// User, root filesystem, capabilities and security options; unset ones
 /// are the image's and the engine's defaults.
+///
+/// ```
+/// use dockhand::{ContainerRequest, Mount, Security};
+///
+/// let request = ContainerRequest::new("nginx:1.22")
+///     .security(
+///         Security::new()
+///             .user("101:101")
+///             .read_only_root()
+///             .cap_drop("ALL")
+///             .cap_add("NET_BIND_SERVICE")
+///             .no_new_privileges(),
+///     )
+///     // A read-only root still needs somewhere to write.
+///     .mount(Mount::tmpfs("/tmp"));
+/// ```
 #[derive(Debug, Clone, Default)]
 #[must_use = "settings do nothing until passed to ContainerRequest::security"]
 pub struct Security {

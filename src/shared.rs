@@ -20,32 +20,6 @@
 //! start's error; it is not tried again. What the failed start created is
 //! removed.
 //!
-//! ```no_run
-//! use dockhand::{Container, ContainerRequest, Shared, Wait};
-//!
-//! static REDIS: Shared<Container> = Shared::new(|| {
-//!     Box::pin(
-//!         ContainerRequest::new("redis:7")
-//!             .expose(6379)
-//!             .wait_for(Wait::log("Ready to accept connections"))
-//!             .start(),
-//!     )
-//! });
-//!
-//! #[tokio::test]
-//! async fn one_test() -> dockhand::Result<()> {
-//!     let redis = REDIS.get().await?;
-//!     let address = (redis.host(), redis.host_port(6379)?);
-//!     Ok(())
-//! }
-//!
-//! #[test]
-//! fn another_test() -> dockhand::Result<()> {
-//!     let redis = REDIS.get_blocking()?; // the same container
-//!     Ok(())
-//! }
-//! ```
-//!
 //! [`Container`]: crate::Container
 //! [`Stack`]: crate::Stack
 
@@ -66,6 +40,32 @@ pub type SharedStart<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
 /// A value started once, on first use, and shared by every test of the
 /// process; declare it in a `static` (see the [module docs](crate::shared)).
+///
+/// ```no_run
+/// use dockhand::{Container, ContainerRequest, Shared, Wait};
+///
+/// static REDIS: Shared<Container> = Shared::new(|| {
+///     Box::pin(
+///         ContainerRequest::new("redis:7")
+///             .expose(6379)
+///             .wait_for(Wait::log("Ready to accept connections"))
+///             .start(),
+///     )
+/// });
+///
+/// #[tokio::test]
+/// async fn one_test() -> dockhand::Result<()> {
+///     let redis = REDIS.get().await?;
+///     let address = (redis.host(), redis.host_port(6379)?);
+///     Ok(())
+/// }
+///
+/// #[test]
+/// fn another_test() -> dockhand::Result<()> {
+///     let redis = REDIS.get_blocking()?; // the same container
+///     Ok(())
+/// }
+/// ```
 pub struct Shared<T> {
     start: fn() -> SharedStart<T>,
     declared_at: &'static Location<'static>,

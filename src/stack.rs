@@ -13,35 +13,6 @@
 //! it, after the members already under way have finished starting, and
 //! everything the stack created is removed. Dropping the [`Stack`] removes
 //! its containers, then its network.
-//!
-//! ```no_run
-//! use dockhand::{ContainerRequest, Stack, Wait};
-//!
-//! # async fn demo() -> dockhand::Result<()> {
-//! let stack = Stack::builder()
-//!     .member(
-//!         "db",
-//!         ContainerRequest::new("postgres:15")
-//!             .env("POSTGRES_PASSWORD", "test")
-//!             .wait_for(Wait::log("database system is ready to accept connections").times(2)),
-//!     )
-//!     .member(
-//!         "cache",
-//!         ContainerRequest::new("redis:7").wait_for(Wait::log("Ready to accept connections")),
-//!     )
-//!     .member(
-//!         "web",
-//!         ContainerRequest::new("nginx:1.22")
-//!             .expose(80)
-//!             .network_alias("www"),
-//!     )
-//!     .depends_on("web", ["db", "cache"])
-//!     .start()
-//!     .await?;
-//! let web = stack.container("web")?;
-//! let address = (web.host(), web.host_port(80)?);
-//! # Ok(()) }
-//! ```
 
 use std::collections::{HashMap, HashSet};
 
@@ -55,6 +26,25 @@ use crate::request::ContainerRequest;
 use crate::runtime;
 
 /// Containers to start together; see [`Stack::builder`].
+///
+/// ```no_run
+/// use dockhand::{ContainerRequest, Stack};
+///
+/// #[test]
+/// fn app_uses_its_cache() -> dockhand::Result<()> {
+///     let stack = Stack::builder()
+///         .member("cache", ContainerRequest::new("redis:7"))
+///         .member(
+///             "app",
+///             ContainerRequest::new("my-app:test").env("REDIS_URL", "redis://cache:6379").expose(8080),
+///         )
+///         .depends_on("app", ["cache"])
+///         .start_blocking()?;
+///     let app = stack.container("app")?;
+///     // … send requests to (app.host(), app.host_port(8080)?) …
+///     Ok(())
+/// }
+/// ```
 #[derive(Debug, Clone, Default)]
 #[must_use = "a stack request does nothing until it is started"]
 pub struct StackRequest {
@@ -205,6 +195,35 @@ impl StackRequest {
 
 /// Started containers on a network of their own; removed, containers then
 /// network, when dropped.
+///
+/// ```no_run
+/// use dockhand::{ContainerRequest, Stack, Wait};
+///
+/// # async fn demo() -> dockhand::Result<()> {
+/// let stack = Stack::builder()
+///     .member(
+///         "db",
+///         ContainerRequest::new("postgres:15")
+///             .env("POSTGRES_PASSWORD", "test")
+///             .wait_for(Wait::log("database system is ready to accept connections").times(2)),
+///     )
+///     .member(
+///         "cache",
+///         ContainerRequest::new("redis:7").wait_for(Wait::log("Ready to accept connections")),
+///     )
+///     .member(
+///         "web",
+///         ContainerRequest::new("nginx:1.22")
+///             .expose(80)
+///             .network_alias("www"),
+///     )
+///     .depends_on("web", ["db", "cache"])
+///     .start()
+///     .await?;
+/// let web = stack.container("web")?;
+/// let address = (web.host(), web.host_port(80)?);
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Stack {
     // Dropped before the network, which waits for them to go.

@@ -11,29 +11,6 @@
 //! CPU use is a rate: the engine's first reading of a request has nothing
 //! earlier to compare to. Neither call hands that reading out, so each
 //! [`Stats`] has a real CPU figure, and the first one takes about a second.
-//!
-//! ```no_run
-//! use dockhand::{ContainerRequest, ExecCommand};
-//! use futures_util::StreamExt;
-//!
-//! # async fn demo() -> dockhand::Result<()> {
-//! let container = ContainerRequest::new("busybox:1.36")
-//!     .cmd(["sleep", "3600"])
-//!     .start()
-//!     .await?;
-//! let before = container.stats().await?;
-//! container
-//!     .exec(ExecCommand::new(["sh", "-c", "head -c 32m /dev/zero > /dev/shm/fill"]))
-//!     .await?;
-//! let after = container.stats().await?;
-//! assert!(after.memory_usage > before.memory_usage);
-//!
-//! let mut readings = container.stats_stream();
-//! while let Some(stats) = readings.next().await {
-//!     println!("{:.1} % CPU", stats?.cpu_percent);
-//! }
-//! # Ok(()) }
-//! ```
 
 use bollard::models::{ContainerCpuStats, ContainerMemoryStats, ContainerStatsResponse};
 use bollard::query_parameters::StatsOptionsBuilder;
@@ -45,6 +22,29 @@ use crate::error::{Error, Result};
 use crate::runtime;
 
 /// One reading of a container's resource usage; see [`Container::stats`].
+///
+/// ```no_run
+/// use dockhand::{ContainerRequest, ExecCommand};
+/// use futures_util::StreamExt;
+///
+/// # async fn demo() -> dockhand::Result<()> {
+/// let container = ContainerRequest::new("busybox:1.36")
+///     .cmd(["sleep", "3600"])
+///     .start()
+///     .await?;
+/// let before = container.stats().await?;
+/// container
+///     .exec(ExecCommand::new(["sh", "-c", "head -c 32m /dev/zero > /dev/shm/fill"]))
+///     .await?;
+/// let after = container.stats().await?;
+/// assert!(after.memory_usage > before.memory_usage);
+///
+/// let mut readings = container.stats_stream();
+/// while let Some(stats) = readings.next().await {
+///     println!("{:.1} % CPU", stats?.cpu_percent);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub struct Stats {

@@ -5,18 +5,6 @@
 //! [`Mount`](crate::Mount) for the other kinds of mounts). A driver and its
 //! options choose where the data lives: the `local` driver with options
 //! `type=tmpfs`, `device=tmpfs` and `o=size=64m` keeps it in memory.
-//!
-//! ```no_run
-//! use dockhand::{ContainerRequest, Volume};
-//!
-//! # async fn demo() -> dockhand::Result<()> {
-//! let data = Volume::builder().create().await?;
-//! let db = ContainerRequest::new("postgres:15")
-//!     .volume(&data, "/var/lib/postgresql/data")
-//!     .start()
-//!     .await?;
-//! # Ok(()) }
-//! ```
 
 use std::collections::HashMap;
 
@@ -29,6 +17,21 @@ use crate::owned::Owned;
 use crate::session;
 
 /// A volume to create; see [`Volume::builder`].
+///
+/// ```no_run
+/// use dockhand::Volume;
+///
+/// # async fn demo() -> dockhand::Result<()> {
+/// // Kept in memory by the `local` driver.
+/// let scratch = Volume::builder()
+///     .driver("local")
+///     .driver_opt("type", "tmpfs")
+///     .driver_opt("device", "tmpfs")
+///     .driver_opt("o", "size=64m")
+///     .create()
+///     .await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default)]
 #[must_use = "a volume request does nothing until it is created"]
 pub struct VolumeRequest {
@@ -77,6 +80,18 @@ impl VolumeRequest {
 }
 
 /// A named volume with a random name; removed when dropped.
+///
+/// ```no_run
+/// use dockhand::{ContainerRequest, Volume};
+///
+/// # async fn demo() -> dockhand::Result<()> {
+/// let data = Volume::builder().create().await?;
+/// let db = ContainerRequest::new("postgres:15")
+///     .volume(&data, "/var/lib/postgresql/data")
+///     .start()
+///     .await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Volume {
     owned: Owned,

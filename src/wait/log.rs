@@ -48,6 +48,14 @@ pub struct LogWait {
 }
 
 /// Which of a container's output streams a log wait reads.
+///
+/// ```
+/// use dockhand::{LogStream, LogsRequest, Wait};
+///
+/// // nginx logs its start-up notices on stderr.
+/// let ready = Wait::log("start worker process").on(LogStream::Stderr);
+/// let complaints = LogsRequest::new().on(LogStream::Stderr).tail(20);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogStream {
     /// Standard output only.

@@ -13,28 +13,6 @@
 //! healthcheck says `unhealthy` ([`Error::WaitFailed`]); otherwise the
 //! timeout runs out ([`Error::WaitTimeout`]).
 //!
-//! ```
-//! use std::time::Duration;
-//!
-//! use dockhand::{ContainerRequest, Wait};
-//!
-//! // The official postgres image logs this line twice: once for the
-//! // temporary server that runs the init scripts, once for the real one.
-//! let postgres = ContainerRequest::new("postgres:15")
-//!     .wait_for(Wait::log("database system is ready to accept connections").times(2));
-//!
-//! // Ready when the port listens and the health endpoint says so.
-//! let api = ContainerRequest::new("my-api:test")
-//!     .expose(8080)
-//!     .wait_for(Wait::all([
-//!         Wait::listening().into(),
-//!         Wait::http("/health")
-//!             .body_matches(|body| body.contains("\"status\":\"up\""))
-//!             .timeout(Duration::from_secs(20))
-//!             .into(),
-//!     ]));
-//! ```
-//!
 //! [`ContainerRequest::startup_timeout`]: crate::ContainerRequest::startup_timeout
 //! [`Error::ContainerExited`]: crate::Error::ContainerExited
 //! [`Error::WaitFailed`]: crate::Error::WaitFailed
@@ -66,6 +44,28 @@ use crate::container::Container;
 use crate::exec::ExecCommand;
 
 /// What makes a container ready.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use dockhand::{ContainerRequest, Wait};
+///
+/// // The official postgres image logs this line twice: once for the
+/// // temporary server that runs the init scripts, once for the real one.
+/// let postgres = ContainerRequest::new("postgres:15")
+///     .wait_for(Wait::log("database system is ready to accept connections").times(2));
+///
+/// // Ready when the port listens and the health endpoint says so.
+/// let api = ContainerRequest::new("my-api:test")
+///     .expose(8080)
+///     .wait_for(Wait::all([
+///         Wait::listening().into(),
+///         Wait::http("/health")
+///             .body_matches(|body| body.contains("\"status\":\"up\""))
+///             .timeout(Duration::from_secs(20))
+///             .into(),
+///     ]));
+/// ```
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub enum Wait {
