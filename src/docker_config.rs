@@ -60,16 +60,9 @@ impl DockerConfig {
 
     /// The config file this config reads.
     pub(crate) fn file(&self) -> PathBuf {
-        let from_env = || {
-            std::env::var_os("DOCKER_CONFIG")
-                .filter(|dir| !dir.is_empty())
-                .map(PathBuf::from)
-        };
-        let home = || std::env::var_os("HOME").map(|home| Path::new(&home).join(".docker"));
         self.dir
             .clone()
-            .or_else(from_env)
-            .or_else(home)
+            .or_else(|| user_dir(|name| std::env::var(name).ok()))
             .unwrap_or_else(|| PathBuf::from(".docker"))
             .join("config.json")
     }
@@ -85,6 +78,16 @@ impl DockerConfig {
         };
         lookup(&self.file(), server)
     }
+}
+
+/// The user's Docker config folder, from environment variables read
+/// through `var`: `DOCKER_CONFIG`, else `~/.docker`; `None` without either.
+/// Credentials and Docker contexts are both found there.
+pub(crate) fn user_dir(var: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let var = |name: &str| var(name).filter(|value| !value.is_empty());
+    var("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|home| Path::new(&home).join(".docker")))
 }
 
 fn lookup(file: &Path, server: &str) -> Result<Option<DockerCredentials>, String> {

@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::docker_config;
 use crate::docker_context;
 use crate::error::Result;
 
@@ -74,9 +75,7 @@ pub(crate) enum Discovery {
 /// The engine(s) to try, from environment variables read through `var`.
 pub(crate) fn discover(var: impl Fn(&str) -> Option<String>) -> Result<Discovery> {
     let var = |name: &str| var(name).filter(|value| !value.is_empty());
-    let config_dir = var("DOCKER_CONFIG")
-        .map(PathBuf::from)
-        .or_else(|| var("HOME").map(|home| Path::new(&home).join(".docker")));
+    let config_dir = docker_config::user_dir(var);
     if let Some(address) = var("DOCKER_HOST") {
         let tls = (address.starts_with("tcp://") && var("DOCKER_TLS_VERIFY").is_some())
             .then(|| var("DOCKER_CERT_PATH").map(PathBuf::from).or(config_dir))
