@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{container_exists, container_labels, exchange, within, BUSYBOX};
+use common::{container_exists, container_labels, exchange, within, ChildTest, Scratch, BUSYBOX};
 use dockhand::{ContainerRequest, Engine, Error, ExecCommand, Network, Volume, Wait};
 
 /// How long a background removal may take here.
@@ -77,23 +77,6 @@ fn sleeper() -> ContainerRequest {
     ContainerRequest::new(BUSYBOX)
         .cmd(["sh", "-c", "echo up; exec sleep 600"])
         .wait_for(Wait::log("up"))
-}
-
-/// A folder of its own under the temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("dockhand-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[tokio::test]
@@ -233,29 +216,29 @@ async fn a_wrong_ca_or_an_unknown_client_is_a_tls_error_naming_the_engine() {
     };
 
     // The engine's certificate is not signed by the CA we trust.
-    let wrong_ca = TempDir::new("wrong-ca");
+    let wrong_ca = Scratch::new("wrong-ca");
     tls_material(
-        &wrong_ca.0,
+        wrong_ca.dir(),
         &stranger.pem(),
         &real("cert.pem"),
         &real("key.pem"),
     );
-    let reason = tls_error(&tls.address, &wrong_ca.0).await;
+    let reason = tls_error(&tls.address, wrong_ca.dir()).await;
     assert!(reason.contains("UnknownIssuer"), "{reason}");
 
     // Our certificate is not signed by the CA the engine trusts.
-    let unknown_client = TempDir::new("unknown-client");
+    let unknown_client = Scratch::new("unknown-client");
     let key = rcgen::KeyPair::generate().unwrap();
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
     let cert = params.signed_by(&key, &stranger).unwrap();
     tls_material(
-        &unknown_client.0,
+        unknown_client.dir(),
         &real("ca.pem"),
         &cert.pem(),
         &key.serialize_pem(),
     );
-    let reason = tls_error(&tls.address, &unknown_client.0).await;
+    let reason = tls_error(&tls.address, unknown_client.dir()).await;
     assert!(reason.contains("BadCertificate"), "{reason}");
 }
 
@@ -322,8 +305,8 @@ fn the_reaper_of_a_killed_process_cleans_up_on_the_tls_engine() {
 /// the TLS engine's variables but a Docker config (kept while the returned
 /// folder lives) whose current context, made by `docker context create`,
 /// is that engine.
-fn child_through_a_docker_context(mode: &str, tls: &TlsEngine) -> (Command, TempDir) {
-    let config = TempDir::new(&format!("docker-config-{mode}"));
+fn child_through_a_docker_context(mode: &str, tls: &TlsEngine) -> (Command, Scratch) {
+    let config = Scratch::new(&format!("docker-config-{mode}"));
     let cert = |file: &str| tls.cert_path.join(file).display().to_string();
     let endpoint = format!(
         "host={},ca={},cert={},key={}",
@@ -338,17 +321,18 @@ fn child_through_a_docker_context(mode: &str, tls: &TlsEngine) -> (Command, Temp
     ] {
         let output = Command::new("docker")
             .args(args)
-            .env("DOCKER_CONFIG", &config.0)
+            .env("DOCKER_CONFIG", config.dir())
             .env_remove("DOCKER_HOST")
             .output()
             .unwrap();
         assert!(output.status.success(), "{output:?}");
     }
-    let mut command = Command::new(std::env::current_exe().unwrap());
+    let config_dir = config.dir().to_str().unwrap();
+    let mut command = ChildTest::command(
+        "child_process",
+        &[("DOCKHAND_TEST_CHILD", mode), ("DOCKER_CONFIG", config_dir)],
+    );
     command
-        .args(["child_process", "--exact", "--ignored", "--nocapture"])
-        .env("DOCKHAND_TEST_CHILD", mode)
-        .env("DOCKER_CONFIG", &config.0)
         .env_remove("DOCKER_HOST")
         .env_remove("DOCKER_TLS_VERIFY")
         .env_remove("DOCKER_CERT_PATH");

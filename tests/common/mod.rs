@@ -362,7 +362,8 @@ impl ChildTest {
         stdout.into_owned()
     }
 
-    fn command(test: &str, env: &[(&str, &str)]) -> Command {
+    /// The command that runs the child, for callers that adjust it.
+    pub fn command(test: &str, env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(std::env::current_exe().unwrap());
         command
             .args([
